@@ -1,0 +1,31 @@
+"""Where Frankly keeps its data and how it reaches its database.
+
+Everything is read from the environment at call time, so tests and the CLI can point
+one process at another database without restarting anything.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "frankly"
+
+
+def data_dir() -> Path:
+    """The folder for the default SQLite database (``FRANKLY_DATA_DIR`` overrides it)."""
+    return Path(os.environ.get("FRANKLY_DATA_DIR") or DEFAULT_DATA_DIR)
+
+
+def database_url() -> str:
+    """The database to use: ``FRANKLY_DATABASE_URL``, or SQLite in the data folder."""
+    url = os.environ.get("FRANKLY_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{data_dir() / 'frankly.db'}"
+
+
+def extra_dirs(variable: str) -> list[Path]:
+    """Folders named in an environment variable, separated like ``PATH``."""
+    value = os.environ.get(variable, "")
+    return [Path(part) for part in value.split(os.pathsep) if part.strip()]

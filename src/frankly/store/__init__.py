@@ -1,0 +1,45 @@
+"""The store: tables, migrations, sessions and the append-only paper trail."""
+
+from frankly.store.db import Database
+from frankly.store.models import (
+    CASE_STATES,
+    CHANNELS,
+    COMMITMENT_STATUSES,
+    DIRECTIONS,
+    FAULTS,
+    LANGUAGES,
+    MESSAGE_STATUSES,
+    ROLES,
+    SEVERITIES,
+    TIERS,
+    Agent,
+    Base,
+    Case,
+    Commitment,
+    Customer,
+    Event,
+    Message,
+    utcnow,
+)
+
+__all__ = [
+    "CASE_STATES",
+    "CHANNELS",
+    "COMMITMENT_STATUSES",
+    "DIRECTIONS",
+    "FAULTS",
+    "LANGUAGES",
+    "MESSAGE_STATUSES",
+    "ROLES",
+    "SEVERITIES",
+    "TIERS",
+    "Agent",
+    "Base",
+    "Case",
+    "Commitment",
+    "Customer",
+    "Database",
+    "Event",
+    "Message",
+    "utcnow",
+]

@@ -1,0 +1,308 @@
+"""The tables of the case register.
+
+Times are stored in UTC and always come back timezone-aware, on SQLite as on PostgreSQL.
+Events are the paper trail: the database itself refuses to update or delete them
+(see the triggers in the first migration).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A datetime stored as naive UTC and returned aware, so both engines agree."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: Frankly stores aware times only")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# The closed vocabularies of the register. Kept here so the service layer, the CLI and
+# the web forms all offer the same words.
+LANGUAGES = ("en", "es")
+TIERS = ("key", "standard")
+SEVERITIES = ("low", "medium", "high", "critical")
+FAULTS = ("ours", "partner", "customer", "outside")
+CASE_STATES = (
+    "open",
+    "notified",
+    "resolving",
+    "resolved",
+    "followed_up",
+    "reviewed",
+    "cancelled",
+)
+ROLES = ("agent", "manager", "admin")
+DIRECTIONS = ("out", "in")
+CHANNELS = ("email", "sms", "phone", "chat")
+MESSAGE_STATUSES = ("draft", "approved", "queued", "sent", "failed", "received")
+COMMITMENT_STATUSES = ("proposed", "open", "kept", "missed", "cancelled")
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(20), default="agent")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    phone: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "email": self.email,
+            "role": self.role,
+            "language": self.language,
+            "timezone": self.timezone,
+            "phone": self.phone,
+            "manager_id": self.manager_id,
+            "active": self.active,
+        }
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    company: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    tier: Mapped[str] = mapped_column(String(20), default="standard")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cases: Mapped[list[Case]] = relationship(back_populates="customer")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "company": self.company,
+            "email": self.email,
+            "phone": self.phone,
+            "language": self.language,
+            "tier": self.tier,
+            "timezone": self.timezone,
+            "created_at": _iso(self.created_at),
+        }
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    severity: Mapped[str] = mapped_column(String(20), default="medium")
+    fault: Mapped[str] = mapped_column(String(20), default="ours")
+    state: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    # An outside reference (an order number, a ticket id, "demo:12") that makes imports
+    # idempotent: the same reference never opens a second case.
+    external_ref: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # When the business learned of the problem: "time from knowing to telling" starts here.
+    known_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    chased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="cases")
+    owner: Mapped[Agent | None] = relationship()
+    events: Mapped[list[Event]] = relationship(
+        back_populates="case", order_by="Event.id", passive_deletes="all"
+    )
+    messages: Mapped[list[Message]] = relationship(back_populates="case", order_by="Message.id")
+    commitments: Mapped[list[Commitment]] = relationship(
+        back_populates="case", order_by="Commitment.id"
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "severity": self.severity,
+            "fault": self.fault,
+            "state": self.state,
+            "facts": dict(self.facts or {}),
+            "customer_id": self.customer_id,
+            "owner_id": self.owner_id,
+            "external_ref": self.external_ref,
+            "known_at": _iso(self.known_at),
+            "notified_at": _iso(self.notified_at),
+            "resolved_at": _iso(self.resolved_at),
+            "chased_at": _iso(self.chased_at),
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+        }
+
+
+class Event(Base):
+    """One line of a case's paper trail. Never updated, never deleted."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(320))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # A correction is a new event pointing at the one it corrects.
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "case_id": self.case_id,
+            "kind": self.kind,
+            "author": self.author,
+            "at": _iso(self.at),
+            "payload": dict(self.payload or {}),
+            "corrects_id": self.corrects_id,
+        }
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(4))
+    channel: Mapped[str] = mapped_column(String(10), default="email")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    stage: Mapped[str | None] = mapped_column(String(40))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    author: Mapped[str | None] = mapped_column(String(320))
+    # RFC 5322 Message-ID: fixed when the message is created, so a retry is the same mail.
+    message_id: Mapped[str | None] = mapped_column(String(300), unique=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(300))
+    sender: Mapped[str | None] = mapped_column(String(320))
+    recipient: Mapped[str | None] = mapped_column(String(320))
+    # The next-update time the message names; it becomes a commitment when sent.
+    next_update_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    triage: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="messages")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "case_id": self.case_id,
+            "direction": self.direction,
+            "channel": self.channel,
+            "language": self.language,
+            "stage": self.stage,
+            "subject": self.subject,
+            "body": self.body,
+            "status": self.status,
+            "author": self.author,
+            "message_id": self.message_id,
+            "in_reply_to": self.in_reply_to,
+            "sender": self.sender,
+            "recipient": self.recipient,
+            "next_update_at": _iso(self.next_update_at),
+            "triage": self.triage,
+            "attempts": self.attempts,
+            "error": self.error,
+            "created_at": _iso(self.created_at),
+            "sent_at": _iso(self.sent_at),
+            "received_at": _iso(self.received_at),
+        }
+
+
+class Commitment(Base):
+    """A promise to the customer: "the next update by Thursday 17:00"."""
+
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    description: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="commitments")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "case_id": self.case_id,
+            "message_id": self.message_id,
+            "due_at": _iso(self.due_at),
+            "description": self.description,
+            "status": self.status,
+            "created_at": _iso(self.created_at),
+            "settled_at": _iso(self.settled_at),
+        }
+
+
+Index("ix_commitments_open_due", Commitment.status, Commitment.due_at)
+Index("ix_events_case_at", Event.case_id, Event.at)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
