@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from frankly.cases import _validate as v
-from frankly.cases._timeline import REBUILT_FIELDS, record, rebuild
+from frankly.cases._timeline import REBUILT_FIELDS, rebuild, record
 from frankly.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from frankly.store import Database
 from frankly.store.models import (
@@ -359,12 +359,17 @@ def add_message(
             attempts=0,
             created_at=now,
             received_at=now if direction == "in" else None,
+            sent_at=now if status == "sent" else None,
         )
         session.add(message)
         session.flush()
         if message.message_id is None:
             message.message_id = make_message_id(message.id, case.id)
-        kind = "message_received" if direction == "in" else "message_drafted"
+        # An outbound message logged as already sent (a phone call, a mail sent elsewhere)
+        # enters the timeline as sent; everything else outbound starts as a draft.
+        kind = {"in": "message_received", "out": "message_drafted"}[direction]
+        if direction == "out" and status == "sent":
+            kind = "message_sent"
         payload: dict[str, Any] = {
             "message_id": message.id,
             "channel": channel,

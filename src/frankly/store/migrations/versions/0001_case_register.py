@@ -132,7 +132,7 @@ def _append_only(table: str) -> None:
             )
     else:
         op.execute(
-            f"""
+            """
             CREATE FUNCTION frankly_append_only() RETURNS trigger AS $$
             BEGIN
                 RAISE EXCEPTION '% are append-only: write a correcting event instead',

@@ -1,0 +1,52 @@
+# Frankly: `make run` serves the web app on SQLite with demo data; `make test` runs every test.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-dev
+LINTED := src tests scripts benchmarks
+
+.PHONY: run test venv system-deps lint format bench-check bench-triage eval-triage train-triage clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+run: venv
+	@$(VENV)/bin/frankly serve --demo
+
+test: venv system-deps
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
+
+lint:
+	$(VENV)/bin/ruff check --fix $(LINTED)
+	$(VENV)/bin/ruff format $(LINTED)
+
+format: lint
+
+eval-deps: venv
+	@$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,eval]'
+
+bench-check: eval-deps
+	@command -v npm >/dev/null || { echo "npm is needed for the write-good baseline"; exit 1; }
+	@test -d benchmarks/.cache/node_modules/write-good || npm install --silent --no-audit --no-fund --prefix benchmarks/.cache write-good >/dev/null
+	$(PY) benchmarks/check_bench.py
+
+bench-triage: venv
+	$(PY) benchmarks/triage_bench.py
+
+train-triage: venv
+	$(PY) scripts/train_triage.py
+
+eval-triage: eval-deps
+	$(PY) scripts/eval_triage.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache benchmarks/.cache

@@ -1,0 +1,142 @@
+"""Shared fixtures: a fresh, migrated database per test, on SQLite and on PostgreSQL.
+
+``db`` is parametrised over both engines, so every test that takes it runs twice and
+the report shows ``[sqlite]`` and ``[postgresql]``. ``sqlite_db`` is for tests where the
+engine does not matter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from frankly.store import Database
+
+from .pgserver import PostgresServer, start_server
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+_counter = itertools.count()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return "databases: sqlite and postgresql (throwaway server started by the tests)"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads or writes the user's own Frankly data."""
+    monkeypatch.setenv("FRANKLY_DATA_DIR", str(tmp_path_factory.mktemp("frankly-data")))
+    for name in ("FRANKLY_DATABASE_URL", "FRANKLY_PLAYBOOKS_DIRS", "FRANKLY_RULES_DIRS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    db.dispose()
+    # Fold the write-ahead log into the file so a plain copy carries the whole schema.
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    if os.environ.get("FRANKLY_TEST_PG") == "0":
+        pytest.skip("FRANKLY_TEST_PG=0: PostgreSQL tests skipped on purpose")
+    server = start_server()
+    admin = create_engine(server.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("CREATE DATABASE frankly_template"))
+    admin.dispose()
+    template = Database(server.url_for("frankly_template"))
+    template.upgrade()
+    template.dispose()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _sqlite_db(template: Path, folder: Path) -> Database:
+    path = folder / f"test-{next(_counter)}.db"
+    shutil.copyfile(template, path)
+    return Database(f"sqlite:///{path}")
+
+
+def _pg_db(server: PostgresServer) -> tuple[Database, str]:
+    name = f"test_{os.getpid()}_{next(_counter)}"
+    admin = create_engine(server.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE frankly_template"))
+    admin.dispose()
+    return Database(server.url_for(name)), name
+
+
+def _drop_pg(server: PostgresServer, name: str) -> None:
+    admin = create_engine(server.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh, migrated database: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        database = _sqlite_db(request.getfixturevalue("sqlite_template"), tmp_path)
+        yield database
+        database.dispose()
+        return
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    database, name = _pg_db(server)
+    try:
+        yield database
+    finally:
+        database.dispose()
+        _drop_pg(server, name)
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """A fresh, migrated SQLite database (for tests where the engine does not matter)."""
+    database = _sqlite_db(sqlite_template, tmp_path)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def use_db(db: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """``db``, also made the configured database for the CLI and ``create_app()``."""
+    monkeypatch.setenv("FRANKLY_DATABASE_URL", db.url)
+    return db
+
+
+@pytest.fixture
+def use_sqlite_db(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
+    monkeypatch.setenv("FRANKLY_DATABASE_URL", sqlite_db.url)
+    return sqlite_db
+
+
+@pytest.fixture
+def pg_db(pg_server: PostgresServer) -> Iterator[Database]:
+    """A fresh, migrated PostgreSQL database (for what only PostgreSQL has)."""
+    database, name = _pg_db(pg_server)
+    try:
+        yield database
+    finally:
+        database.dispose()
+        _drop_pg(pg_server, name)
