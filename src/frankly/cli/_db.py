@@ -64,6 +64,19 @@ def serve(
         from frankly.demo import load_demo
 
         console.print(load_demo(db).summary())
+        from frankly.web import ensure_demo_admin
+
+        made = ensure_demo_admin(db)
+        if made:
+            email, password = made
+            console.print(
+                f"Sign in as [bold]{email}[/] with the password [bold]{password}[/] "
+                "(shown this once; `frankly users password EMAIL` sets a new one)."
+            )
+        else:
+            console.print(
+                "Sign in with your admin account (`frankly users password EMAIL` resets it)."
+            )
     web = create_app(db)
     console.print(f"Frankly is running on http://{host}:{port}  (Ctrl+C stops it)")
     uvicorn.run(web, host=host, port=port, log_level="warning")

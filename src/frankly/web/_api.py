@@ -1,0 +1,389 @@
+"""``/api/v1``: JSON for integrations, authenticated by a bearer token.
+
+Errors always have the body ``{"error": {"code", "message", "field"}}``: 4xx for the caller's
+mistakes, never a 500 for bad input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from frankly import cases
+from frankly.errors import Conflict, FranklyError, InvalidInput
+from frankly.store import (
+    CASE_STATES,
+    CHANNELS,
+    FAULTS,
+    LANGUAGES,
+    SEVERITIES,
+    TIERS,
+    Agent,
+    Database,
+)
+from frankly.web import _services
+from frankly.web.auth import NotSignedIn, agent_for_token
+
+MAX_ID = 2_147_483_647
+
+
+class ServiceUnavailable(FranklyError):
+    """A part of Frankly this endpoint needs is not installed."""
+
+    http_status = 503
+    code = "not_available"
+
+
+def _clean(value: Any) -> Any:
+    """Refuse text no database can store (NUL characters, lone surrogates), at any depth."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError("text must be valid Unicode") from exc
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _clean(k)
+            _clean(v)
+    elif isinstance(value, list):
+        for v in value:
+            _clean(v)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        raise ValueError("numbers must be smaller than 2^53")
+    return value
+
+
+def Text(max_length: int, min_length: int = 0) -> Any:
+    return Annotated[
+        str, Field(min_length=min_length, max_length=max_length), AfterValidator(_clean)
+    ]
+
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in (
+        (401, "No token, or a token that is wrong or revoked"),
+        (403, "The token's owner may not do this"),
+        (404, "No such case, customer or message"),
+        (409, "A conflict, or a state change the case's life does not allow"),
+        (422, "Invalid input: the field is named"),
+        (503, "A part of Frankly this endpoint needs is not installed"),
+    )
+}
+
+bearer = HTTPBearer(auto_error=False, description="An API token: `Bearer frk_…`")
+
+
+def api_agent(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Agent:
+    """The agent whose token the request carries; raises ``NotSignedIn``."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotSignedIn("Send an API token: Authorization: Bearer frk_…")
+    agent = agent_for_token(request.app.state.db, credentials.credentials)
+    if agent is None:
+        raise NotSignedIn("The API token is wrong or revoked")
+    request.state.api_agent = agent
+    return agent
+
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS, dependencies=[Depends(api_agent)])
+Me = Annotated[Agent, Depends(api_agent)]
+
+
+def _db(request: Request) -> Database:
+    return request.app.state.db
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseIn(Strict):
+    customer_id: int = Field(ge=1, le=MAX_ID)
+    kind: Text(64, 1)  # type: ignore[valid-type]
+    title: Text(300, 1)  # type: ignore[valid-type]
+    severity: Literal[SEVERITIES] = "medium"  # type: ignore[valid-type]
+    fault: Literal[FAULTS] = "ours"  # type: ignore[valid-type]
+    facts: Annotated[dict[str, Any], AfterValidator(_clean)] = Field(default_factory=dict)
+    owner_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    external_ref: Text(200, 1) | None = None  # type: ignore[valid-type]
+
+
+class FactsIn(Strict):
+    facts: Annotated[dict[str, Any], AfterValidator(_clean)]
+
+
+class StateIn(Strict):
+    to: Literal[CASE_STATES]  # type: ignore[valid-type]
+    reason: Text(2000) | None = None  # type: ignore[valid-type]
+
+
+class NoteIn(Strict):
+    text: Text(20_000, 1)  # type: ignore[valid-type]
+
+
+class MessageIn(Strict):
+    direction: Literal["in", "out"]
+    body: Text(100_000, 1)  # type: ignore[valid-type]
+    channel: Literal[CHANNELS] = "email"  # type: ignore[valid-type]
+    subject: Text(500) | None = None  # type: ignore[valid-type]
+    language: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
+    stage: Text(40) | None = None  # type: ignore[valid-type]
+    sender: Text(320) | None = None  # type: ignore[valid-type]
+
+
+class CustomerIn(Strict):
+    name: Text(200, 1)  # type: ignore[valid-type]
+    email: Text(320) | None = None  # type: ignore[valid-type]
+    company: Text(200) | None = None  # type: ignore[valid-type]
+    phone: Text(64) | None = None  # type: ignore[valid-type]
+    language: Literal[LANGUAGES] = "en"  # type: ignore[valid-type]
+    tier: Literal[TIERS] = "standard"  # type: ignore[valid-type]
+    timezone: Text(64, 1) = "UTC"  # type: ignore[valid-type]
+
+
+class CheckIn(Strict):
+    text: Text(200_000)  # type: ignore[valid-type]
+    lang: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
+    stage: Text(40) | None = None  # type: ignore[valid-type]
+    reply_to: Text(200_000) | None = None  # type: ignore[valid-type]
+    fault: Literal[FAULTS] | None = None  # type: ignore[valid-type]
+
+
+class TriageIn(Strict):
+    text: Text(200_000)  # type: ignore[valid-type]
+    lang: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
+
+
+class DraftIn(Strict):
+    stage: Text(64, 1)  # type: ignore[valid-type]
+    channel: Literal["email", "sms", "call"] = "email"
+    lang: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
+
+
+QueryText = Annotated[str | None, Query(max_length=200), AfterValidator(_clean)]
+
+
+@router.get("/cases", summary="List cases, most recently changed first")
+def list_cases(
+    request: Request,
+    response: Response,
+    state: Literal[CASE_STATES] | None = None,  # type: ignore[valid-type]
+    kind: QueryText = None,
+    severity: Literal[SEVERITIES] | None = None,  # type: ignore[valid-type]
+    customer_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    owner_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    chased: bool | None = None,
+    q: QueryText = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> list[dict[str, Any]]:
+    filters: dict[str, Any] = {
+        "state": state,
+        "kind": kind,
+        "severity": severity,
+        "customer_id": customer_id,
+        "owner_id": owner_id,
+        "chased": chased,
+        "query": q,
+    }
+    db = _db(request)
+    response.headers["X-Total-Count"] = str(cases.count_cases(db, **filters))
+    found = cases.list_cases(db, **filters, limit=limit, offset=offset)
+    return [c.to_dict() for c in found]
+
+
+@router.post("/cases", status_code=201, summary="Open a case")
+def open_case(request: Request, me: Me, body: CaseIn) -> dict[str, Any]:
+    case = cases.open_case(_db(request), **body.model_dump(), author=me.email)
+    return case.to_dict()
+
+
+@router.get("/cases/{case_id}", summary="A case with its timeline, messages and commitments")
+def get_case(request: Request, case_id: Id) -> dict[str, Any]:
+    return cases.show_case(_db(request), case_id).to_dict()
+
+
+@router.post("/cases/{case_id}/facts", summary="Record facts (null removes one)")
+def record_facts(request: Request, me: Me, case_id: Id, body: FactsIn) -> dict[str, Any]:
+    return cases.record_facts(_db(request), case_id, body.facts, author=me.email).to_dict()
+
+
+@router.post("/cases/{case_id}/state", summary="Move a case to another state")
+def change_state(request: Request, me: Me, case_id: Id, body: StateIn) -> dict[str, Any]:
+    db = _db(request)
+    return cases.change_state(db, case_id, body.to, author=me.email, reason=body.reason).to_dict()
+
+
+@router.post("/cases/{case_id}/notes", status_code=201, summary="Add a note to the timeline")
+def add_note(request: Request, me: Me, case_id: Id, body: NoteIn) -> dict[str, Any]:
+    return cases.add_note(_db(request), case_id, body.text, author=me.email).to_dict()
+
+
+@router.get("/cases/{case_id}/events", summary="The case's timeline (read-only), oldest first")
+def events(request: Request, case_id: Id) -> list[dict[str, Any]]:
+    return [e.to_dict() for e in cases.show_case(_db(request), case_id).events]
+
+
+@router.get("/cases/{case_id}/messages", summary="The case's messages, oldest first")
+def messages(request: Request, case_id: Id) -> list[dict[str, Any]]:
+    return [m.to_dict() for m in cases.show_case(_db(request), case_id).messages]
+
+
+@router.post(
+    "/cases/{case_id}/messages",
+    status_code=201,
+    summary="Add a message: an outbound draft, or an inbound message received",
+)
+def add_message(request: Request, me: Me, case_id: Id, body: MessageIn) -> dict[str, Any]:
+    data = body.model_dump()
+    triage = None
+    if body.direction == "in":
+        triage = _services.triage_text(body.body, body.language)
+    message = cases.add_message(_db(request), case_id, **data, author=me.email, triage=triage)
+    return message.to_dict()
+
+
+class ApproveIn(Strict):
+    next_update_at: dt.datetime | None = None
+
+
+@router.post(
+    "/messages/{message_id}/approve",
+    summary="Approve an outbound draft and queue it (refused while checker errors remain)",
+)
+def approve_message(request: Request, me: Me, message_id: Id, body: ApproveIn) -> dict[str, Any]:
+    db = _db(request)
+    message = cases.get_message(db, message_id)
+    if message.direction == "out":
+        view = cases.show_case(db, message.case_id)
+        inbound = [m for m in view.messages if m.direction == "in"]
+        report = _services.check_text(
+            message.body,
+            lang=message.language,
+            reply_to=inbound[-1].body if inbound else None,
+            fault=view.case.fault,
+        )
+        errors = _services.errors_in(report)
+        if errors:
+            raise Conflict(
+                f"{len(errors)} error-level checker finding(s) remain: "
+                + "; ".join(str(f.get("message")) for f in errors[:3]),
+                field="body",
+            )
+    if body.next_update_at is not None and body.next_update_at.tzinfo is None:
+        raise InvalidInput("next_update_at needs a time zone", field="next_update_at")
+    approved = cases.approve_message(
+        db, message_id, author=me.email, next_update_at=body.next_update_at
+    )
+    return approved.to_dict()
+
+
+@router.post(
+    "/inbound",
+    status_code=201,
+    summary="Receive a customer's mail (raw RFC 822) and attach it to its case",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "message/rfc822": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def inbound(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        raise InvalidInput("Send the raw mail as the request body", field="body")
+    if len(raw) > 10_000_000:
+        raise InvalidInput("The mail is larger than 10 MB", field="body")
+    me: Agent = request.state.api_agent
+    received = await run_in_threadpool(
+        cases.receive_inbound, _db(request), raw, author=f"api:{me.email}"
+    )
+    return received.to_dict()
+
+
+@router.get("/cases/{case_id}/commitments", summary="The case's commitments")
+def commitments(request: Request, case_id: Id) -> list[dict[str, Any]]:
+    return [c.to_dict() for c in cases.show_case(_db(request), case_id).commitments]
+
+
+@router.post("/cases/{case_id}/draft", summary="Draft a message from the case's playbook")
+def draft(request: Request, case_id: Id, body: DraftIn) -> dict[str, Any]:
+    draft_fn = _services.function("compose", "draft")
+    if draft_fn is None:
+        raise ServiceUnavailable("The composer is not installed")
+    view = cases.show_case(_db(request), case_id)
+    made = draft_fn(view, body.stage, body.channel, body.lang, library=_services.library())
+    return made.to_dict()
+
+
+@router.get("/customers", summary="List customers by name")
+def list_customers(
+    request: Request,
+    q: QueryText = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> list[dict[str, Any]]:
+    found = cases.list_customers(_db(request), query=q, limit=limit, offset=offset)
+    return [c.to_dict() for c in found]
+
+
+@router.post("/customers", status_code=201, summary="Add a customer")
+def add_customer(request: Request, body: CustomerIn) -> dict[str, Any]:
+    return cases.add_customer(_db(request), **body.model_dump()).to_dict()
+
+
+@router.get("/customers/{customer_id}", summary="A customer")
+def get_customer(request: Request, customer_id: Id) -> dict[str, Any]:
+    return cases.get_customer(_db(request), customer_id).to_dict()
+
+
+@router.post("/check", summary="Check a draft: findings with offsets, messages and suggestions")
+def check(body: CheckIn) -> dict[str, Any]:
+    report = _services.check_text(
+        body.text,
+        lang=body.lang,
+        stage=body.stage,
+        reply_to=body.reply_to,
+        fault=body.fault,
+        strict=True,
+    )
+    if report is None:
+        raise ServiceUnavailable("The checker is not installed")
+    return report
+
+
+@router.post("/triage", summary="Triage a customer's message: anger, risks, questions, advice")
+def triage(body: TriageIn) -> dict[str, Any]:
+    if not body.text.strip():
+        raise InvalidInput("The text is empty", field="text")
+    report = _services.triage_text(body.text, body.lang, strict=True)
+    if report is None:
+        raise ServiceUnavailable("Triage is not installed")
+    return report

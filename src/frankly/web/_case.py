@@ -1,0 +1,446 @@
+"""The case page: facts, checklist, timeline, inbound with triage, commitments, composer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup, escape
+
+from frankly import cases
+from frankly.errors import FranklyError, InvalidInput
+from frankly.store import CHANNELS, LANGUAGES, Agent, Database
+from frankly.web import _services
+from frankly.web._session import check_csrf, render, require_agent
+from frankly.web.auth import has_role
+
+router = APIRouter(include_in_schema=False)
+FACT_PREFIX = "fact__"
+MAX_BODY = 100_000
+
+
+def _db(request: Request) -> Database:
+    return request.app.state.db
+
+
+def case_context(db: Database, case_id: int, me: Agent, **extra: Any) -> dict[str, Any]:
+    """Everything the case page shows, read through the service layer."""
+    view = cases.show_case(db, case_id)
+    case = view.case
+    playbook = _services.playbook_for(case.kind)
+    lang = me.language
+    facts = dict(case.facts or {})
+    fact_rows: list[dict[str, Any]] = []
+    if playbook is not None:
+        missing = {f.name for f in playbook.missing_facts(facts)}
+        for spec in playbook.facts.values():
+            fact_rows.append(
+                {
+                    "name": spec.name,
+                    "type": spec.type,
+                    "required": spec.required,
+                    "question": spec.question_in(lang),
+                    "value": facts.get(spec.name),
+                    "missing": spec.name in missing,
+                    "choices": {k: spec.label(k, lang) for k in spec.choices},
+                    "example": spec.example,
+                }
+            )
+    known = {r["name"] for r in fact_rows}
+    for name, value in sorted(facts.items()):
+        if name not in known:
+            fact_rows.append(
+                {
+                    "name": name,
+                    "type": "text",
+                    "required": False,
+                    "question": "",
+                    "value": value,
+                    "missing": False,
+                    "choices": {},
+                    "example": None,
+                }
+            )
+    sent_stages = {
+        m.stage for m in view.messages if m.direction == "out" and m.status == "sent" and m.stage
+    }
+    checklist: list[dict[str, Any]] = []
+    stages: list[dict[str, str]] = []
+    if playbook is not None:
+        for step in playbook.steps:
+            checklist.append(
+                {
+                    "text": playbook.text(step.text, lang),
+                    "stages": list(step.stages),
+                    "done": bool(step.stages) and set(step.stages) <= sent_stages,
+                }
+            )
+        stages = [{"id": s.id, "type": s.type} for s in playbook.stages.values()]
+    inbound = [
+        {"message": m, "triage": m.triage or _services.triage_text(m.body, m.language)}
+        for m in reversed(view.messages)
+        if m.direction == "in"
+    ]
+    outbound = [m for m in reversed(view.messages) if m.direction == "out"]
+    options = [e for e in view.events if e.kind in ("option_offered", "option_chosen")]
+    return {
+        "view": view,
+        "case": case,
+        "playbook": playbook,
+        "fact_rows": fact_rows,
+        "missing_count": sum(1 for r in fact_rows if r["missing"]),
+        "checklist": checklist,
+        "stages": stages,
+        "channels": [c for c in CHANNELS],
+        "languages": LANGUAGES,
+        "inbound": inbound,
+        "outbound": outbound,
+        "options": options,
+        "events": list(reversed(view.events)),
+        "transitions": cases.TRANSITIONS.get(case.state, ()),
+        "checker_ready": _services.module("check") is not None
+        and _services.function("check", "check") is not None,
+        "composer": extra.pop("composer", None),
+        "fact_error": extra.pop("fact_error", None),
+        "notice": extra.pop("notice", None),
+        **extra,
+    }
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, case_id: int, me: Annotated[Agent, Depends(require_agent)]) -> Any:
+    notice = request.query_params.get("notice")
+    return render(request, "case.html", case_context(_db(request), case_id, me, notice=notice))
+
+
+@router.post("/cases/{case_id}/facts", dependencies=[Depends(check_csrf)])
+async def save_facts(
+    request: Request, case_id: int, me: Annotated[Agent, Depends(require_agent)]
+) -> Response:
+    db = _db(request)
+    form = await request.form()
+    case = cases.get_case(db, case_id)
+    current = dict(case.facts or {})
+    changed: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if not key.startswith(FACT_PREFIX) or not isinstance(value, str):
+            continue
+        name = key[len(FACT_PREFIX) :]
+        value = value.strip()
+        if value == "" and name not in current:
+            continue
+        if str(current.get(name, "")) != value:
+            changed[name] = value or None
+    new_name = str(form.get("new_name") or "").strip()
+    new_value = str(form.get("new_value") or "").strip()
+    if new_name and new_value:
+        changed[new_name] = new_value
+    if not changed:
+        return RedirectResponse(f"/cases/{case_id}#facts", status_code=303)
+    try:
+        playbook = _services.playbook_for(case.kind)
+        if playbook is not None:
+            # Coercing checks each value against its type and says what a good one looks like.
+            playbook.coerce_facts({k: v for k, v in changed.items() if v is not None})
+        cases.record_facts(db, case_id, changed, author=me.email)
+    except FranklyError as exc:
+        context = case_context(db, case_id, me, fact_error=exc.message)
+        return render(request, "case.html", context, status=exc.http_status)
+    return RedirectResponse(f"/cases/{case_id}#facts", status_code=303)
+
+
+@router.post("/cases/{case_id}/state", dependencies=[Depends(check_csrf)])
+def change_state(
+    request: Request,
+    case_id: int,
+    me: Annotated[Agent, Depends(require_agent)],
+    to: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    cases.change_state(_db(request), case_id, to, author=me.email, reason=reason or None)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/notes", dependencies=[Depends(check_csrf)])
+def add_note(
+    request: Request,
+    case_id: int,
+    me: Annotated[Agent, Depends(require_agent)],
+    text: Annotated[str, Form(max_length=20_000)],
+) -> Response:
+    cases.add_note(_db(request), case_id, text, author=me.email)
+    return RedirectResponse(f"/cases/{case_id}#timeline", status_code=303)
+
+
+@router.post("/cases/{case_id}/compose", dependencies=[Depends(check_csrf)])
+def compose(
+    request: Request,
+    case_id: int,
+    me: Annotated[Agent, Depends(require_agent)],
+    stage: Annotated[str, Form(max_length=64)],
+    channel: Annotated[str, Form(max_length=10)] = "email",
+    lang: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """The composer filled with a draft from the playbook (or the reason there is none)."""
+    db = _db(request)
+    view = cases.show_case(db, case_id)
+    composer = _composer_state(view, stage, channel, lang or view.customer.language, me)
+    try:
+        draft_fn = _services.function("compose", "draft")
+        if draft_fn is None:
+            raise InvalidInput("The composer is not installed")
+        made = draft_fn(
+            view,
+            stage,
+            channel,
+            lang or None,
+            library=_services.library(),
+        )
+        composer.update(
+            subject=made.subject or "",
+            body=made.body,
+            next_update_at=_local_input(made.next_update_at, me.timezone),
+            next_update_text=made.next_update_text,
+            warnings=list(made.warnings),
+            remedies=list(made.remedies),
+            language=made.language,
+        )
+    except FranklyError as exc:
+        composer["error"] = exc.message
+        missing = getattr(exc, "missing", None)
+        if missing:
+            composer["missing"] = [
+                {"name": f.name, "question": f.question_in(me.language)} for f in missing
+            ]
+    composer["report"] = _report_for(view, composer)
+    return render(request, "_composer.html", {"case": view.case, "composer": composer})
+
+
+def _composer_state(view: Any, stage: str, channel: str, lang: str, me: Agent) -> dict[str, Any]:
+    return {
+        "stage": stage,
+        "channel": channel,
+        "language": lang,
+        "subject": "",
+        "body": "",
+        "next_update_at": "",
+        "next_update_text": "",
+        "warnings": [],
+        "remedies": [],
+        "error": None,
+        "missing": [],
+        "report": None,
+        "questions": [],
+        "blocked": False,
+    }
+
+
+def _last_inbound(view: Any) -> Any:
+    inbound = [m for m in view.messages if m.direction == "in"]
+    return inbound[-1] if inbound else None
+
+
+def _report_for(view: Any, composer: dict[str, Any]) -> dict[str, Any] | None:
+    body = composer.get("body") or ""
+    if not body.strip():
+        return None
+    last_in = _last_inbound(view)
+    report = _services.check_text(
+        body,
+        lang=composer.get("language") or None,
+        stage=_stage_type(view, composer.get("stage")),
+        reply_to=last_in.body if last_in is not None else None,
+        fault=view.case.fault,
+    )
+    if report is not None:
+        report["marked"] = mark(body, report.get("findings", []))
+        report["errors"] = len(_services.errors_in(report))
+    composer["questions"] = _questions(last_in, report)
+    return report
+
+
+def _stage_type(view: Any, stage: str | None) -> str | None:
+    playbook = _services.playbook_for(view.case.kind)
+    if playbook is None or not stage or stage not in playbook.stages:
+        return None
+    return playbook.stages[stage].type
+
+
+def _questions(last_in: Any, report: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The customer's questions, each ticked unless the checker says it is unanswered."""
+    if last_in is None:
+        return []
+    triage = last_in.triage or _services.triage_text(last_in.body, last_in.language) or {}
+    found = triage.get("questions") or []
+    unanswered = [
+        (f.get("message") or "") + " " + (f.get("text") or "")
+        for f in (report or {}).get("findings", [])
+        if f.get("category") == "unanswered-question"
+    ]
+    out = []
+    for q in found:
+        text = q.get("text") if isinstance(q, dict) else str(q)
+        if not text:
+            continue
+        open_ = any(text.strip()[:40] in u for u in unanswered)
+        out.append({"text": text, "answered": report is not None and not open_})
+    return out
+
+
+def mark(text: str, findings: list[dict[str, Any]]) -> Markup:
+    """The text, escaped, with each finding wrapped in a <mark> naming its severity."""
+    spans = sorted(
+        (
+            (int(f.get("start", 0)), int(f.get("end", 0)), i, f)
+            for i, f in enumerate(findings)
+            if isinstance(f.get("start"), int) and isinstance(f.get("end"), int)
+        ),
+        key=lambda s: (s[0], -s[1]),
+    )
+    out: list[str] = []
+    pos = 0
+    for start, end, index, finding in spans:
+        start, end = max(start, pos), min(end, len(text))
+        if start >= end:
+            continue
+        out.append(str(escape(text[pos:start])))
+        severity = escape(str(finding.get("severity", "warning")))
+        title = escape(str(finding.get("message", "")))
+        out.append(
+            f'<mark class="finding {severity}" data-finding="{index}" title="{title}">'
+            f"{escape(text[start:end])}</mark>"
+        )
+        pos = end
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out))
+
+
+@router.post("/cases/{case_id}/check", dependencies=[Depends(check_csrf)])
+def live_check(
+    request: Request,
+    case_id: int,
+    me: Annotated[Agent, Depends(require_agent)],
+    body: Annotated[str, Form(max_length=MAX_BODY)] = "",
+    stage: Annotated[str, Form(max_length=64)] = "",
+    lang: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """The findings for the composer's text (HTMX calls this as the agent types)."""
+    view = cases.show_case(_db(request), case_id)
+    composer = {"body": body, "stage": stage, "language": lang}
+    report = _report_for(view, composer)
+    return render(
+        request,
+        "_findings.html",
+        {"report": report, "questions": composer["questions"], "case": view.case},
+    )
+
+
+@router.post("/cases/{case_id}/send", dependencies=[Depends(check_csrf)])
+def approve_and_send(
+    request: Request,
+    case_id: int,
+    me: Annotated[Agent, Depends(require_agent)],
+    body: Annotated[str, Form(max_length=MAX_BODY)],
+    stage: Annotated[str, Form(max_length=64)] = "",
+    channel: Annotated[str, Form(max_length=10)] = "email",
+    lang: Annotated[str, Form(max_length=8)] = "",
+    subject: Annotated[str, Form(max_length=500)] = "",
+    next_update_at: Annotated[str, Form(max_length=40)] = "",
+    override: Annotated[str, Form(max_length=5)] = "",
+    override_reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Save the draft and approve it for sending, unless an error-level finding remains.
+
+    A manager may override the checker; the override is written to the case's timeline.
+    """
+    db = _db(request)
+    view = cases.show_case(db, case_id)
+    composer = _composer_state(view, stage, channel, lang or view.customer.language, me)
+    composer.update(body=body, subject=subject, next_update_at=next_update_at)
+    report = _report_for(view, composer)
+    composer["report"] = report
+    errors = _services.errors_in(report)
+    overriding = bool(override) and has_role(me, "manager")
+    try:
+        when = _parse_local(next_update_at, me.timezone) if next_update_at else None
+        if errors and not overriding:
+            composer["blocked"] = True
+            composer["error"] = (
+                f"Not sent: {len(errors)} error(s) remain. Fix them, or ask a manager to override."
+            )
+            return render(
+                request, "_composer.html", {"case": view.case, "composer": composer}, status=409
+            )
+        message = cases.add_message(
+            db,
+            case_id,
+            direction="out",
+            body=body,
+            channel=channel if channel in CHANNELS else "email",
+            subject=subject or None,
+            language=lang or None,
+            stage=stage or None,
+            author=me.email,
+            next_update_at=when,
+        )
+        if errors:
+            rules = ", ".join(sorted({str(f.get("rule") or f.get("category")) for f in errors}))
+            reason = override_reason.strip() or "no reason given"
+            cases.add_note(
+                db,
+                case_id,
+                f"Checker overridden by {me.name} ({me.role}) on message {message.id}: "
+                f"{len(errors)} error(s) [{rules}]. Reason: {reason}",
+                author=me.email,
+            )
+        notice = _approve(db, message.id, me, when)
+    except FranklyError as exc:
+        composer["error"] = exc.message
+        return render(
+            request,
+            "_composer.html",
+            {"case": view.case, "composer": composer},
+            status=exc.http_status,
+        )
+    target = f"/cases/{case_id}?notice={notice}#messages"
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def _approve(db: Database, message_id: int, me: Agent, when: dt.datetime | None) -> str:
+    """Approve the saved draft: the outbox queues it in the same transaction."""
+    approve = getattr(cases, "approve_message", None)
+    if approve is None:
+        return "saved"
+    approve(db, message_id, author=me.email, next_update_at=when)
+    return "queued"
+
+
+def _local_input(value: dt.datetime | None, tz: str) -> str:
+    """A time as the value of an ``<input type=datetime-local>`` in the agent's zone."""
+    if value is None:
+        return ""
+    return value.astimezone(_zone(tz)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _parse_local(value: str, tz: str) -> dt.datetime:
+    try:
+        naive = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"Not a date and time: {value!r}; write 2026-12-01T17:00", field="next_update_at"
+        ) from exc
+    if naive.tzinfo is not None:
+        return naive
+    return naive.replace(tzinfo=_zone(tz))
+
+
+def _zone(tz: str) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC

@@ -1,0 +1,152 @@
+"""Insights for managers: how fast we tell, how often we are chased, promises kept, and
+what the checker finds — per kind, per agent, per week, as server-drawn SVG charts.
+
+These are read-only summaries of the register (no writes, no rules).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from frankly.store import Agent, Case, Commitment, Database, Message, utcnow
+from frankly.web import _i18n, _services, charts
+from frankly.web._session import render, require_manager
+
+router = APIRouter(include_in_schema=False)
+CHECKED_MESSAGES = 400
+
+
+def _week(value: dt.datetime) -> str:
+    year, week, _ = value.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _weeks(now: dt.datetime, count: int) -> list[str]:
+    return [_week(now - dt.timedelta(weeks=count - 1 - i)) for i in range(count)]
+
+
+def figures(db: Database, *, weeks: int = 8, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The numbers behind the Insights page (also useful for tests and the API)."""
+    now = now or utcnow()
+    since = now - dt.timedelta(weeks=weeks)
+    with db.reading() as session:
+        all_cases = list(session.scalars(select(Case).where(Case.created_at >= since)))
+        agents = {a.id: a.name for a in session.scalars(select(Agent))}
+        commitments = list(
+            session.scalars(
+                select(Commitment).where(
+                    Commitment.due_at >= since, Commitment.status.in_(("kept", "missed"))
+                )
+            )
+        )
+        sent = list(
+            session.scalars(
+                select(Message)
+                .where(
+                    Message.direction == "out",
+                    Message.status == "sent",
+                    Message.sent_at >= since,
+                )
+                .order_by(Message.id.desc())
+                .limit(CHECKED_MESSAGES)
+            )
+        )
+    tell_by_kind: dict[str, list[float]] = defaultdict(list)
+    tell_by_agent: dict[str, list[float]] = defaultdict(list)
+    resolve_by_kind: dict[str, list[float]] = defaultdict(list)
+    chased: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for case in all_cases:
+        total[case.kind] += 1
+        if case.chased_at is not None:
+            chased[case.kind] += 1
+        if case.notified_at is not None:
+            hours = (case.notified_at - case.known_at).total_seconds() / 3600
+            tell_by_kind[case.kind].append(max(0.0, hours))
+            owner = agents.get(case.owner_id or 0, "—")
+            tell_by_agent[owner].append(max(0.0, hours))
+        if case.resolved_at is not None:
+            days = (case.resolved_at - case.known_at).total_seconds() / 86400
+            resolve_by_kind[case.kind].append(max(0.0, days))
+    labels = _weeks(now, weeks)
+    kept = Counter(_week(c.due_at) for c in commitments if c.status == "kept")
+    missed = Counter(_week(c.due_at) for c in commitments if c.status == "missed")
+    follow_ups = Counter(
+        _week(m.sent_at) for m in sent if m.sent_at and (m.stage or "").startswith("follow")
+    )
+    findings: dict[str, Counter[str]] = defaultdict(Counter)
+    checker = _services.function("check", "check") is not None
+    if checker:
+        for message in sent:
+            report = _services.check_text(message.body, lang=message.language) or {}
+            for finding in report.get("findings", []):
+                findings[str(finding.get("category"))][_week(message.sent_at or now)] += 1
+
+    def median(values: dict[str, list[float]]) -> dict[str, float]:
+        return {k: round(statistics.median(v), 1) for k, v in sorted(values.items()) if v}
+
+    return {
+        "weeks": labels,
+        "tell_hours_by_kind": median(tell_by_kind),
+        "tell_hours_by_agent": median(tell_by_agent),
+        "resolve_days_by_kind": median(resolve_by_kind),
+        "chased_share_by_kind": {
+            k: round(100 * chased[k] / total[k], 1) for k in sorted(total) if total[k]
+        },
+        "chased_share": round(100 * sum(chased.values()) / max(1, sum(total.values())), 1),
+        "cases": sum(total.values()),
+        "commitments": {
+            "kept": [kept[w] for w in labels],
+            "missed": [missed[w] for w in labels],
+        },
+        "follow_ups": [follow_ups[w] for w in labels],
+        "findings": {cat: [c[w] for w in labels] for cat, c in sorted(findings.items())},
+        "checker": checker,
+    }
+
+
+@router.get("/insights")
+def insights(
+    request: Request,
+    me: Annotated[Agent, Depends(require_manager)],
+    weeks: Annotated[int, Query(ge=1, le=52)] = 8,
+) -> Response:
+    data = figures(request.app.state.db, weeks=weeks)
+    t = _i18n.translator(me.language)
+    weeks_shown = [w.split("-")[-1] for w in data["weeks"]]
+    drawn = {
+        "tell_kind": charts.bars(
+            list(data["tell_hours_by_kind"]), list(data["tell_hours_by_kind"].values()), unit=" h"
+        ),
+        "tell_agent": charts.bars(
+            list(data["tell_hours_by_agent"]),
+            list(data["tell_hours_by_agent"].values()),
+            unit=" h",
+        ),
+        "chased": charts.bars(
+            list(data["chased_share_by_kind"]),
+            list(data["chased_share_by_kind"].values()),
+            unit="%",
+            color=charts.PALETTE[3],
+        ),
+        "resolve": charts.bars(
+            list(data["resolve_days_by_kind"]),
+            list(data["resolve_days_by_kind"].values()),
+            unit=" d",
+            color=charts.PALETTE[2],
+        ),
+        "commitments": charts.stacked(
+            weeks_shown,
+            {t("kept"): data["commitments"]["kept"], t("missed"): data["commitments"]["missed"]},
+        ),
+        "follow_ups": charts.stacked(weeks_shown, {t("follow-ups"): data["follow_ups"]}),
+        "findings": charts.stacked(weeks_shown, data["findings"]) if data["findings"] else None,
+    }
+    return render(request, "insights.html", {"data": data, "charts": drawn, "weeks": weeks})

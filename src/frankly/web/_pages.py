@@ -1,0 +1,262 @@
+"""Today, Cases and Customers: the pages an agent reads to know what to do next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from frankly import cases
+from frankly.store import (
+    CASE_STATES,
+    SEVERITIES,
+    Agent,
+    Case,
+    Commitment,
+    Customer,
+    Database,
+    Message,
+    utcnow,
+)
+from frankly.web import _services
+from frankly.web._session import render, require_agent
+from frankly.web.auth import has_role
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 25
+SEVERITY_RANK = {s: i for i, s in enumerate(reversed(SEVERITIES))}
+TODAY_GROUPS = ("to_tell", "overdue", "unanswered", "follow_ups", "reviews")
+
+
+def _db(request: Request) -> Database:
+    return request.app.state.db
+
+
+@router.get("/")
+def today(
+    request: Request,
+    me: Annotated[Agent, Depends(require_agent)],
+    team: bool = False,
+) -> Response:
+    db = _db(request)
+    team = team and has_role(me, "manager")
+    rows = today_rows(db, None if team else me.id)
+    counts = {group: sum(1 for r in rows if r["group"] == group) for group in TODAY_GROUPS}
+    return render(
+        request,
+        "today.html",
+        {"rows": rows, "counts": counts, "team": team, "groups": TODAY_GROUPS},
+    )
+
+
+def today_rows(db: Database, agent_id: int | None) -> list[dict[str, Any]]:
+    """The day's list from cadence, as dicts with group, case_id, title, customer, why."""
+    cadence_today = _services.function("cadence", "today")
+    if cadence_today is not None:
+        return [_row(item) for item in _services.as_dict(cadence_today(db, agent_id=agent_id))]
+    return _fallback_rows(db, agent_id)
+
+
+def _row(item: dict[str, Any]) -> dict[str, Any]:
+    group = str(item.get("group") or item.get("kind") or item.get("reason_kind") or "to_tell")
+    return {
+        "group": group,
+        "case_id": item.get("case_id"),
+        "title": item.get("title") or item.get("case_title") or "",
+        "customer": item.get("customer") or item.get("customer_name") or "",
+        "why": item.get("why") or item.get("reason") or item.get("text") or "",
+        "action": item.get("action") or item.get("todo") or "",
+        "severity": item.get("severity") or "",
+        "due_at": item.get("due_at") or item.get("at"),
+        "overdue": bool(item.get("overdue") or item.get("late")),
+    }
+
+
+def _fallback_rows(db: Database, agent_id: int | None) -> list[dict[str, Any]]:
+    """Until cadence lands: cases without a first notice, most severe and oldest first."""
+    now = utcnow()
+    with db.reading() as session:
+        stmt = (
+            select(Case, Customer)
+            .join(Customer, Customer.id == Case.customer_id)
+            .where(Case.state == "open")
+        )
+        if agent_id is not None:
+            stmt = stmt.where(Case.owner_id == agent_id)
+        found = list(session.execute(stmt))
+    found.sort(key=lambda r: (SEVERITY_RANK.get(r[0].severity, 9), r[0].known_at))
+    rows = []
+    for case, customer in found:
+        hours = max(0, int((now - case.known_at).total_seconds() // 3600))
+        rows.append(
+            {
+                "group": "to_tell",
+                "case_id": case.id,
+                "title": case.title,
+                "customer": customer.company or customer.name,
+                "why": f"{hours} h since we knew",
+                "action": "Send the first notice",
+                "severity": case.severity,
+                "due_at": None,
+                "overdue": False,
+            }
+        )
+    return rows
+
+
+@router.get("/cases")
+def cases_page(
+    request: Request,
+    me: Annotated[Agent, Depends(require_agent)],
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    state: Annotated[str | None, Query(max_length=20)] = None,
+    kind: Annotated[str | None, Query(max_length=64)] = None,
+    severity: Annotated[str | None, Query(max_length=20)] = None,
+    owner: Annotated[str | None, Query(max_length=20)] = None,
+    customer: Annotated[int | None, Query(ge=1)] = None,
+    chased: Annotated[str | None, Query(max_length=5)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    db = _db(request)
+    filters: dict[str, Any] = {
+        "query": q or None,
+        "state": state if state in CASE_STATES else None,
+        "kind": kind or None,
+        "severity": severity if severity in SEVERITIES else None,
+        "customer_id": customer,
+        "chased": {"yes": True, "no": False}.get(chased or ""),
+    }
+    if owner == "me":
+        filters["owner_id"] = me.id
+    elif owner and owner.isdigit():
+        filters["owner_id"] = int(owner)
+    total = cases.count_cases(db, **filters)
+    found = cases.list_cases(db, **filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    with db.reading() as session:
+        ids = {c.customer_id for c in found}
+        customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+        kinds = sorted(session.scalars(select(Case.kind).distinct()))
+    agents = {a.id: a for a in cases.list_agents(db)}
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render(
+        request,
+        "cases.html",
+        {
+            "cases": found,
+            "customers": customers,
+            "agents": agents,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "kinds": kinds,
+            "states": CASE_STATES,
+            "severities": SEVERITIES,
+            "query_base": urlencode(
+                {
+                    k: v
+                    for k, v in _params(q, state, kind, severity, owner, chased, customer).items()
+                    if v
+                }
+            ),
+            "params": {
+                "q": q or "",
+                "state": state or "",
+                "kind": kind or "",
+                "severity": severity or "",
+                "owner": owner or "",
+                "chased": chased or "",
+                "customer": customer or "",
+            },
+        },
+    )
+
+
+def _params(*values: Any) -> dict[str, Any]:
+    names = ("q", "state", "kind", "severity", "owner", "chased", "customer")
+    return dict(zip(names, values, strict=True))
+
+
+@router.get("/customers")
+def customers_page(
+    request: Request,
+    me: Annotated[Agent, Depends(require_agent)],
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    db = _db(request)
+    found = cases.list_customers(db, query=q, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    more = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    stats = promise_stats(db, [c.id for c in found])
+    return render(
+        request,
+        "customers.html",
+        {"customers": found, "stats": stats, "q": q or "", "page": page, "more": more},
+    )
+
+
+def promise_stats(db: Database, customer_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per customer: open cases, all cases, promises kept and missed."""
+    out: dict[int, dict[str, int]] = {
+        i: {"cases": 0, "open": 0, "kept": 0, "missed": 0} for i in customer_ids
+    }
+    if not customer_ids:
+        return out
+    with db.reading() as session:
+        for customer_id, state, n in session.execute(
+            select(Case.customer_id, Case.state, func.count(Case.id))
+            .where(Case.customer_id.in_(customer_ids))
+            .group_by(Case.customer_id, Case.state)
+        ):
+            out[customer_id]["cases"] += n
+            if state in cases.OPEN_STATES:
+                out[customer_id]["open"] += n
+        for customer_id, status, n in session.execute(
+            select(Case.customer_id, Commitment.status, func.count(Commitment.id))
+            .join(Case, Case.id == Commitment.case_id)
+            .where(Case.customer_id.in_(customer_ids), Commitment.status.in_(("kept", "missed")))
+            .group_by(Case.customer_id, Commitment.status)
+        ):
+            out[customer_id][status] += n
+    return out
+
+
+@router.get("/customers/{customer_id}")
+def customer_page(
+    request: Request, customer_id: int, me: Annotated[Agent, Depends(require_agent)]
+) -> Response:
+    db = _db(request)
+    customer = cases.get_customer(db, customer_id)
+    found = cases.list_cases(db, customer_id=customer_id, limit=500)
+    with db.reading() as session:
+        commitments = list(
+            session.scalars(
+                select(Commitment)
+                .join(Case, Case.id == Commitment.case_id)
+                .where(Case.customer_id == customer_id)
+                .order_by(Commitment.due_at.desc())
+                .limit(200)
+            )
+        )
+        last_in = session.scalar(
+            select(func.max(Message.received_at))
+            .join(Case, Case.id == Message.case_id)
+            .where(Case.customer_id == customer_id, Message.direction == "in")
+        )
+    return render(
+        request,
+        "customer.html",
+        {
+            "customer": customer,
+            "cases": found,
+            "commitments": commitments,
+            "stats": promise_stats(db, [customer_id])[customer_id],
+            "last_in": last_in,
+            "now": utcnow(),
+            "week": dt.timedelta(days=7),
+        },
+    )

@@ -1,0 +1,138 @@
+"""The other packages the web app calls, reached lazily so each page works with what exists.
+
+The web layer adds no business logic: these wrappers only find the service function,
+call it and turn its result into plain dicts for templates and JSON.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from frankly import config
+from frankly.errors import FranklyError
+
+log = logging.getLogger("frankly.web")
+
+
+def module(name: str) -> ModuleType | None:
+    """``frankly.<name>`` when it is installed and importable, else None."""
+    try:
+        return importlib.import_module(f"frankly.{name}")
+    except ImportError:
+        return None
+
+
+def function(module_name: str, name: str) -> Any:
+    found = module(module_name)
+    return getattr(found, name, None) if found is not None else None
+
+
+def as_dict(value: Any) -> Any:
+    """A service result as plain data (``to_dict()`` when it has one)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, dict):
+        return {k: as_dict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_dict(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        import dataclasses
+
+        return {k: as_dict(v) for k, v in dataclasses.asdict(value).items()}
+    return value
+
+
+def check_text(
+    text: str,
+    *,
+    lang: str | None = None,
+    stage: str | None = None,
+    reply_to: str | None = None,
+    fault: str | None = None,
+    strict: bool = False,
+) -> dict[str, Any] | None:
+    """The checker's report as a dict, or None while the checker is not installed.
+
+    Pages pass ``strict=False`` so that a fault inside the checker is logged and the page
+    still works; the API passes ``strict=True``.
+    """
+    check = function("check", "check")
+    if check is None:
+        return None
+    try:
+        report = check(text, lang=lang, stage=stage, reply_to=reply_to, fault=fault)
+    except Exception:
+        # A fault in the checker must not stop an agent from working; it is logged.
+        if strict:
+            raise
+        log.exception("the checker failed")
+        return None
+    return as_dict(report)
+
+
+def errors_in(report: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The error-level findings of a report (those that block sending)."""
+    if not report:
+        return []
+    return [f for f in report.get("findings", []) if f.get("severity") == "error"]
+
+
+def triage_text(
+    text: str, lang: str | None = None, *, strict: bool = False
+) -> dict[str, Any] | None:
+    """The triage report as a dict, or None while triage is not installed."""
+    triage = function("triage", "triage")
+    if triage is None:
+        return None
+    try:
+        return as_dict(triage(text, lang))
+    except Exception:
+        if strict:
+            raise
+        log.exception("triage failed")
+        return None
+
+
+def playbooks_dirs() -> list[Path]:
+    """Where this business keeps its own playbooks (``FRANKLY_PLAYBOOKS_DIRS``, or one default)."""
+    dirs = config.extra_dirs("FRANKLY_PLAYBOOKS_DIRS")
+    return dirs or [config.data_dir() / "playbooks"]
+
+
+def upload_dir() -> Path:
+    """The folder a manager's uploaded or edited playbooks are written to."""
+    return playbooks_dirs()[0]
+
+
+def library() -> Any:
+    """The playbook library with the business's own playbooks (None while there are none)."""
+    playbooks = module("playbooks")
+    if playbooks is None:
+        return None
+    if config.extra_dirs("FRANKLY_PLAYBOOKS_DIRS"):
+        # load_library reads the variable itself.
+        return playbooks.load_library()
+    default = upload_dir()
+    return playbooks.load_library([default] if default.is_dir() else None)
+
+
+def playbook_for(kind: str) -> Any:
+    """The playbook for ``kind``, or None when there is none or the library is broken.
+
+    A broken playbook file must not take the case pages down with it: the Playbooks page
+    shows its problems.
+    """
+    try:
+        lib = library()
+    except FranklyError:
+        log.warning("playbooks could not be loaded", exc_info=True)
+        return None
+    if lib is None or kind not in lib:
+        return None
+    return lib.get(kind)
