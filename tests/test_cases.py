@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from frankly import Conflict, IllegalTransition, InvalidInput, NotFound, cases
 from frankly.store import Case, Database, Event, Message
 
+from .helpers import facts_for
+
 
 def _count(db: Database, model: type) -> int:
     with db.reading() as session:
@@ -43,7 +45,13 @@ def test_open_case_writes_the_case_and_its_first_event(db: Database, customer_id
 
 
 def test_state_machine_allows_the_life_of_a_case(db: Database, customer_id: int) -> None:
-    case = cases.open_case(db, customer_id=customer_id, kind="wrong_item", title="Wrong screws")
+    case = cases.open_case(
+        db,
+        customer_id=customer_id,
+        kind="wrong_item",
+        title="Wrong screws",
+        facts=facts_for("wrong_item"),
+    )
     for state in ("notified", "resolving", "resolved", "followed_up", "reviewed"):
         case = cases.change_state(db, case.id, state, author="maria")
     assert case.state == "reviewed"
@@ -64,7 +72,9 @@ def test_state_machine_allows_the_life_of_a_case(db: Database, customer_id: int)
 def test_illegal_transitions_are_refused_and_write_nothing(
     db: Database, customer_id: int, path: tuple[str, ...], illegal: str
 ) -> None:
-    case = cases.open_case(db, customer_id=customer_id, kind="wrong_item", title="Wrong item")
+    case = cases.open_case(
+        db, customer_id=customer_id, kind="wrong_item", title="Wrong", facts=facts_for("wrong_item")
+    )
     for state in path:
         cases.change_state(db, case.id, state)
     events_before = _count(db, Event)
@@ -165,7 +175,13 @@ def test_messages_get_a_stable_message_id_and_an_event(db: Database, customer_id
 def test_list_cases_filters(db: Database, customer_id: int) -> None:
     other = cases.add_customer(db, name="Carmen Ruiz", company="Distribuciones Ruiz")
     a = cases.open_case(db, customer_id=customer_id, kind="late_delivery", title="Order 1")
-    b = cases.open_case(db, customer_id=other.id, kind="billing_error", title="Double charge")
+    b = cases.open_case(
+        db,
+        customer_id=other.id,
+        kind="billing_error",
+        title="Double charge",
+        facts=facts_for("billing_error"),
+    )
     cases.change_state(db, b.id, "notified")
     assert {c.id for c in cases.list_cases(db)} == {a.id, b.id}
     assert [c.id for c in cases.list_cases(db, state="notified")] == [b.id]
@@ -224,8 +240,9 @@ def test_the_timeline_rebuilds_the_case(sqlite_db: Database, operations: list) -
 
 def test_the_timeline_rebuilds_the_case_on_both_engines(db: Database, customer_id: int) -> None:
     at = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+    facts = {**facts_for("late_delivery"), "a": 1}
     case = cases.open_case(
-        db, customer_id=customer_id, kind="late_delivery", title="Late", facts={"a": 1}, at=at
+        db, customer_id=customer_id, kind="late_delivery", title="Late", facts=facts, at=at
     )
     cases.record_facts(db, case.id, {"b": "x", "a": 2})
     cases.change_state(db, case.id, "notified")
@@ -233,5 +250,35 @@ def test_the_timeline_rebuilds_the_case_on_both_engines(db: Database, customer_i
     stored = cases.get_case(db, case.id)
     rebuilt = cases.rebuild_case(db, case.id)
     assert rebuilt == {f: getattr(stored, f) for f in rebuilt}
-    assert rebuilt["facts"] == {"a": 2, "b": "x"} and rebuilt["title"] == "Very late"
+    assert rebuilt["facts"] == {**facts_for("late_delivery"), "a": 2, "b": "x"}
+    assert rebuilt["title"] == "Very late"
     assert stored.created_at == at
+
+
+def test_a_case_kind_needs_a_playbook(db: Database, customer_id: int) -> None:
+    with pytest.raises(NotFound, match="No playbook for the kind 'lost_parrot'"):
+        cases.open_case(db, customer_id=customer_id, kind="lost_parrot", title="x")
+    assert _count(db, Case) == 0
+
+
+def test_facts_must_fit_their_type(db: Database, customer_id: int) -> None:
+    with pytest.raises(InvalidInput, match="quantity"):
+        cases.open_case(
+            db, customer_id=customer_id, kind="late_delivery", title="x", facts={"quantity": "lots"}
+        )
+    case = cases.open_case(db, customer_id=customer_id, kind="billing_error", title="Charged twice")
+    with pytest.raises(InvalidInput, match="amount_charged"):
+        cases.record_facts(db, case.id, {"amount_charged": "abc"})
+    assert cases.get_case(db, case.id).facts == {}
+
+
+def test_a_case_cannot_be_notified_until_its_required_facts_are_there(
+    db: Database, customer_id: int
+) -> None:
+    case = cases.open_case(
+        db, customer_id=customer_id, kind="late_delivery", title="Late", facts={"product": "x"}
+    )
+    with pytest.raises(IllegalTransition, match=r"missing required facts: order_number \(What"):
+        cases.change_state(db, case.id, "notified")
+    cases.record_facts(db, case.id, facts_for("late_delivery"))
+    assert cases.change_state(db, case.id, "notified").state == "notified"

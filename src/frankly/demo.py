@@ -598,7 +598,7 @@ CASES: list[DemoCase] = [
             "order_number": "7020",
             "item_ordered": "ivory tablecloths (60)",
             "item_sent": "white tablecloths (60)",
-            "cause": "our catalogue showed the wrong code",
+            "cause": "a wrong product code in our catalogue",
         },
         [
             Step(
@@ -759,6 +759,7 @@ CASES: list[DemoCase] = [
             "error_type": "double_charge",
             "amount_charged": "4860.00",
             "amount_correct": "2430.00",
+            "refund_amount": "2430.00",
             "currency": "EUR",
             "refund_date": "2026-11-26",
             "cause": "our billing run processed the same batch of cards twice",
@@ -800,6 +801,7 @@ CASES: list[DemoCase] = [
             "error_type": "double_charge",
             "amount_charged": "3120.00",
             "amount_correct": "1560.00",
+            "refund_amount": "1560.00",
             "currency": "EUR",
             "refund_date": "2026-11-26",
             "cause": "nuestro proceso de cobro procesó dos veces el mismo lote de tarjetas",
@@ -820,6 +822,7 @@ CASES: list[DemoCase] = [
             "error_type": "over_charge",
             "amount_charged": "1380.00",
             "amount_correct": "1242.00",
+            "refund_amount": "138.00",
             "currency": "USD",
             "refund_date": "2026-11-16",
             "cause": "our system used last year's price list",
@@ -855,6 +858,7 @@ CASES: list[DemoCase] = [
             "error_type": "over_charge",
             "amount_charged": "968.00",
             "amount_correct": "800.00",
+            "refund_amount": "168.00",
             "currency": "EUR",
             "cause": "aplicamos el IVA dos veces",
         },
@@ -874,6 +878,7 @@ CASES: list[DemoCase] = [
             "error_type": "over_charge",
             "amount_charged": "545.00",
             "amount_correct": "500.00",
+            "refund_amount": "45.00",
             "currency": "USD",
             "cause": "our checkout did not apply the free-delivery offer",
         },
@@ -1086,6 +1091,8 @@ CASES: list[DemoCase] = [
             "actual": "1.1%",
             "period": "October",
             "cause": "we mailed the catalogue two weeks late, after most customers had ordered",
+            "plan": "mail a shorter winter catalogue on 1 December, with the mailing date fixed "
+            "two weeks ahead of the season",
         },
         [],
     ),
@@ -1099,12 +1106,14 @@ CASES: list[DemoCase] = [
         "ours",
         72,
         {
-            "campaign": "campaña de correo de Navidad",
+            "campaign": "la campaña de correo de Navidad",
             "metric": "pedidos",
             "target": "150",
             "actual": "40",
-            "period": "1-15 de noviembre",
+            "period": "la primera quincena de noviembre",
             "cause": "enviamos la campaña a una lista desactualizada",
+            "plan": "depurar la lista con sus clientes de este año y repetir el envío "
+            "el 1 de diciembre",
         },
         [
             Step(
@@ -1136,6 +1145,8 @@ CASES: list[DemoCase] = [
             "actual": "12%",
             "period": "October",
             "cause": "we were one driver short all month",
+            "plan": "cover your route with a second van from tomorrow, until a new driver starts "
+            "on 30 November",
         },
         [
             Step(
@@ -1241,7 +1252,9 @@ CASES: list[DemoCase] = [
             "ours",
             2.5,
             {
-                "service": "online ordering portal",
+                "service": "online ordering portal"
+                if lang == "en"
+                else "portal de pedidos en línea",
                 "started_at": "2026-11-23T06:30:00+00:00",
                 "impact": impact,
                 "cause": "a database upgrade we ran last night failed"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from frankly.cases import _validate as v
 from frankly.cases._timeline import REBUILT_FIELDS, rebuild, record
 from frankly.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from frankly.playbooks import Playbook, get_playbook
 from frankly.store import Database
 from frankly.store.models import (
     CASE_STATES,
@@ -92,6 +93,7 @@ def open_case(
     v.choice(severity, SEVERITIES, "severity")
     v.choice(fault, FAULTS, "fault")
     facts = v.facts(facts or {})
+    _typed(kind, facts)
     v.aware(known_at, "known_at")
     v.aware(at, "at")
     now = at or utcnow()
@@ -157,6 +159,7 @@ def record_facts(
         raise InvalidInput("No facts given: write name=value", field="facts")
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        _typed(case.kind, {k: value for k, value in facts.items() if value is not None})
         current = dict(case.facts or {})
         for key, value in facts.items():
             previous = current.get(key)
@@ -194,6 +197,13 @@ def change_state(
             raise IllegalTransition(
                 f"Case {case_id} is {case.state}; it cannot become {to} (it can become {options})"
             )
+        if to == "notified":
+            missing = _playbook(case.kind).missing_facts(case.facts or {})
+            if missing:
+                names = "; ".join(f"{f.name} ({f.question_in('en')})" for f in missing)
+                raise IllegalTransition(
+                    f"Case {case_id} cannot be notified yet: missing required facts: {names}"
+                )
         payload: dict[str, Any] = {"from": case.state, "to": to}
         if reason:
             payload["reason"] = reason
@@ -498,6 +508,20 @@ def rebuild_case(db: Database, case_id: int) -> dict[str, Any]:
         _case(session, case_id)
         events = session.scalars(select(Event).where(Event.case_id == case_id))
         return rebuild(events)
+
+
+def _playbook(kind: str) -> Playbook:
+    """The playbook for a case kind; ``UnknownPlaybook`` names the known ones."""
+    return get_playbook(kind)
+
+
+def _typed(kind: str, facts: dict[str, Any]) -> None:
+    """Refuse a fact whose value does not fit its type in the playbook (``amount=abc``).
+
+    The values are stored as given; typing them here only checks them, so a draft
+    never meets a fact it cannot read.
+    """
+    _playbook(kind).coerce_facts(facts)
 
 
 def _case(session: Session, case_id: int, *, for_update: bool = False) -> Case:

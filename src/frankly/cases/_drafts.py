@@ -1,0 +1,106 @@
+"""Saving a composed draft: the message, its proposed next-update commitment, and the event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+from frankly.cases import _validate as v
+from frankly.cases._cases import CaseView, _case, make_message_id
+from frankly.cases._timeline import record
+from frankly.compose import draft
+from frankly.errors import InvalidInput
+from frankly.store import Database
+from frankly.store.models import Agent, Commitment, Customer, Message, utcnow
+
+# The composer's channels and the register's: a call script is kept as a phone message.
+_MESSAGE_CHANNEL = {"email": "email", "sms": "sms", "call": "phone"}
+
+
+def save_draft(
+    db: Database,
+    case_id: int,
+    stage: str,
+    channel: str = "email",
+    lang: str | None = None,
+    author: str = "system",
+    now: dt.datetime | None = None,
+    *,
+    playbooks_dirs: Sequence[str | Path] | None = None,
+) -> Message:
+    """Compose ``stage`` for the case and save it as a draft ``Message``, in one transaction.
+
+    Alongside the message it saves a ``Commitment`` with status ``proposed``, due at the
+    draft's next-update time (it becomes ``open`` when the message is sent), and records a
+    ``message_drafted`` event. Raises what ``frankly.compose.draft`` raises (``UnknownPlaybook``,
+    ``UnknownStage``, ``NoText``, ``MissingFacts``, ``InvalidInput``) and ``NotFound``;
+    on any error nothing is saved.
+    """
+    if channel not in _MESSAGE_CHANNEL:
+        raise InvalidInput(
+            f"Unknown channel {channel!r}: use one of {', '.join(_MESSAGE_CHANNEL)}",
+            field="channel",
+        )
+    v.aware(now, "now")
+    now = now or utcnow()
+    with db.transaction() as session:
+        case = _case(session, case_id, for_update=True)
+        customer = session.get(Customer, case.customer_id)
+        assert customer is not None
+        owner = session.get(Agent, case.owner_id) if case.owner_id else None
+        composed = draft(
+            CaseView(case, customer, owner),
+            stage,
+            channel,
+            lang,
+            now=now,
+            playbooks_dirs=playbooks_dirs,
+        )
+        message = Message(
+            case_id=case.id,
+            direction="out",
+            channel=_MESSAGE_CHANNEL[channel],
+            language=composed.language,
+            stage=stage,
+            subject=composed.subject,
+            body=composed.body,
+            status="draft",
+            author=author,
+            sender=owner.email if owner else None,
+            recipient=composed.recipient,
+            next_update_at=composed.next_update_at,
+            attempts=0,
+            created_at=now,
+        )
+        session.add(message)
+        session.flush()
+        message.message_id = make_message_id(message.id, case.id)
+        commitment = Commitment(
+            case_id=case.id,
+            message_id=message.id,
+            due_at=composed.next_update_at,
+            description=f"Next update by {composed.next_update_text}",
+            status="proposed",
+            created_at=now,
+        )
+        session.add(commitment)
+        session.flush()
+        record(
+            session,
+            case,
+            "message_drafted",
+            author,
+            {
+                "message_id": message.id,
+                "channel": message.channel,
+                "language": composed.language,
+                "subject": composed.subject,
+                "stage": stage,
+                "next_update_at": composed.next_update_at.isoformat(),
+                "commitment_id": commitment.id,
+                "remedies": [r["id"] for r in composed.remedies],
+            },
+            at=now,
+        )
+        return message

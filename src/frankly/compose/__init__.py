@@ -1,0 +1,21 @@
+"""The composer: a case's facts through its playbook, as a message a person would send.
+
+``draft`` is pure (it reads a case and writes nothing); ``frankly.cases.save_draft`` saves
+a draft as a ``Message`` with its proposed next-update ``Commitment``.
+"""
+
+from frankly.compose._draft import Draft, draft
+from frankly.compose._format import Formatter
+from frankly.compose._render import CaseInfo, Party, render_sample
+from frankly.compose._schedule import WorkingHours, next_update_time
+
+__all__ = [
+    "CaseInfo",
+    "Draft",
+    "Formatter",
+    "Party",
+    "WorkingHours",
+    "draft",
+    "next_update_time",
+    "render_sample",
+]

@@ -1,0 +1,189 @@
+"""``draft``: a case's facts, customer and owner through its playbook's stage, as a message."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from frankly.compose._format import Formatter
+from frankly.compose._render import CaseInfo, Party, build_context, render, stage_text
+from frankly.compose._schedule import WorkingHours, next_update_time
+from frankly.errors import InvalidInput
+from frankly.playbooks import (
+    CHANNELS,
+    SMS_LIMIT,
+    Library,
+    MissingFacts,
+    NoText,
+    Playbook,
+    load_library,
+)
+from frankly.store.models import utcnow
+
+
+@dataclass
+class Draft:
+    """A message ready for a person to read, edit and send."""
+
+    case_id: int | None
+    kind: str
+    stage: str
+    stage_type: str
+    channel: str
+    language: str
+    subject: str | None
+    body: str
+    next_update_at: dt.datetime
+    next_update_text: str
+    remedies: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    sections: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    recipient: str | None = None
+
+    @property
+    def text(self) -> str:
+        """Subject and body as one text (what the checker reads)."""
+        return f"{self.subject}\n\n{self.body}" if self.subject else self.body
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "kind": self.kind,
+            "stage": self.stage,
+            "stage_type": self.stage_type,
+            "channel": self.channel,
+            "language": self.language,
+            "subject": self.subject,
+            "body": self.body,
+            "next_update_at": self.next_update_at.isoformat(),
+            "next_update_text": self.next_update_text,
+            "remedies": list(self.remedies),
+            "steps": list(self.steps),
+            "sections": dict(self.sections),
+            "warnings": list(self.warnings),
+            "recipient": self.recipient,
+        }
+
+
+def draft(
+    case_view_or_case: Any,
+    stage: str,
+    channel: str = "email",
+    lang: str | None = None,
+    now: dt.datetime | None = None,
+    *,
+    library: Library | None = None,
+    playbooks_dirs: Sequence[str | Path] | None = None,
+    hours: WorkingHours | None = None,
+) -> Draft:
+    """Render ``stage`` of the case's playbook for ``channel`` in ``lang`` (default: customer's).
+
+    Pure: reads the case (a ``CaseView``, or a ``Case`` with its customer and owner loaded),
+    writes nothing. Raises ``UnknownPlaybook`` (no playbook for the kind), ``UnknownStage``,
+    ``NoText`` (no text in that language), ``MissingFacts`` (naming each fact and its
+    question), or ``InvalidInput`` (a fact of the wrong type, a case with no owner to name
+    as the contact, an unknown channel).
+    """
+    case, customer, owner = _parts(case_view_or_case)
+    if channel not in CHANNELS:
+        raise InvalidInput(
+            f"Unknown channel {channel!r}: use one of {', '.join(CHANNELS)}", field="channel"
+        )
+    library = library or load_library(playbooks_dirs)
+    playbook = library.get(case.kind)
+    stage_def = playbook.stage(stage)
+    lang = lang or customer.language or "en"
+    if lang not in playbook.languages:
+        raise NoText(playbook.id, lang, playbook.languages)
+    stage_text(playbook, stage, lang)
+    facts = dict(case.facts or {})
+    missing = playbook.missing_facts(facts)
+    missing += [
+        playbook.facts[name]
+        for name in _stage_requires(playbook, stage)
+        if playbook.facts[name] not in missing and _blank(facts.get(name))
+    ]
+    if missing:
+        raise MissingFacts(missing, lang)
+    if owner is None:
+        raise InvalidInput(
+            f"Case {case.id} has no owner: assign one, so the message names a person to reach",
+            field="owner",
+        )
+    now = now or utcnow()
+    if now.tzinfo is None:
+        raise InvalidInput("now needs a time zone", field="now")
+    interval = stage_def.next_update_after or playbook.cadence.update_every
+    next_at = next_update_time(
+        now,
+        interval,
+        owner.timezone or "UTC",
+        working_hours_only=playbook.cadence.working_hours_only,
+        hours=hours or WorkingHours.from_env(),
+        customer_tz=customer.timezone,
+    )
+    fmt = Formatter.for_language(library, lang, customer.timezone or "UTC")
+    context, chosen = build_context(
+        playbook,
+        library,
+        stage=stage,
+        lang=lang,
+        facts=facts,
+        customer=Party(customer.name, customer.email, customer.phone, customer.company),
+        owner=Party(owner.name, owner.email, owner.phone),
+        case=CaseInfo(case.id, case.title, case.external_ref),
+        tier=customer.tier,
+        severity=case.severity,
+        fault=case.fault,
+        next_update_at=next_at,
+        fmt=fmt,
+        today=fmt.local(now).date(),
+    )
+    rendered = render(playbook, library, stage, channel, lang, context)
+    warnings: list[str] = []
+    if channel == "sms" and len(rendered.body) > SMS_LIMIT:
+        warnings.append(
+            f"The SMS is {len(rendered.body)} characters; the limit is {SMS_LIMIT}: shorten it"
+        )
+    if channel == "sms" and not customer.phone:
+        warnings.append("The customer has no phone number on file")
+    texts = iter([*context["remedies"], *context["extras"]])
+    remedies = [{"id": r.id, "text": next(texts), "extra": r.extra} for r in chosen]
+    return Draft(
+        case_id=case.id,
+        kind=playbook.id,
+        stage=stage,
+        stage_type=stage_def.type,
+        channel=channel,
+        language=lang,
+        subject=rendered.subject,
+        body=rendered.body,
+        next_update_at=next_at,
+        next_update_text=context["next_update"],
+        remedies=remedies,
+        steps=[playbook.text(s.text, lang) for s in playbook.steps_for(stage)],
+        sections=rendered.sections,
+        warnings=warnings,
+        recipient=customer.phone if channel in ("sms", "call") else customer.email,
+    )
+
+
+def _stage_requires(playbook: Playbook, stage: str) -> list[str]:
+    return list(playbook.stage(stage).requires)
+
+
+def _parts(value: Any) -> tuple[Any, Any, Any]:
+    """(case, customer, owner) from a ``CaseView`` or a ``Case`` with relations loaded."""
+    if hasattr(value, "case") and hasattr(value, "customer"):
+        return value.case, value.customer, value.owner
+    if hasattr(value, "kind") and hasattr(value, "facts"):
+        return value, value.customer, value.owner
+    raise InvalidInput("draft needs a case (a CaseView or a Case)")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())

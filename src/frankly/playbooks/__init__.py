@@ -1,0 +1,76 @@
+"""Playbooks: one operational map per problem kind, as data.
+
+Each playbook (YAML, validated against ``data/playbooks/schema.json``) lists the facts to
+gather, the checklist, the remedies with their conditions, the policies quoted, the cadence
+of updates and the message templates per stage, language and channel. Built-ins ship in
+``frankly/data/playbooks``; a business adds or overrides them from its own directories
+(``--playbooks DIR`` or ``FRANKLY_PLAYBOOKS_DIRS``).
+"""
+
+from frankly.playbooks._facts import Money, coerce, example
+from frankly.playbooks._load import (
+    ENV_DIRS,
+    builtin_dir,
+    get_playbook,
+    load_library,
+    parse_duration,
+    schema,
+    validate_dir,
+)
+from frankly.playbooks._model import (
+    CALL_PARTS,
+    CHANNELS,
+    FACT_TYPES,
+    SMS_LIMIT,
+    STAGE_TYPES,
+    Cadence,
+    CallScript,
+    FactSpec,
+    LadderStep,
+    Library,
+    MissingFacts,
+    NoText,
+    Playbook,
+    PlaybookInvalid,
+    Problem,
+    Remedy,
+    Stage,
+    StageText,
+    Step,
+    UnknownPlaybook,
+    UnknownStage,
+)
+
+__all__ = [
+    "CALL_PARTS",
+    "CHANNELS",
+    "ENV_DIRS",
+    "FACT_TYPES",
+    "SMS_LIMIT",
+    "STAGE_TYPES",
+    "Cadence",
+    "CallScript",
+    "FactSpec",
+    "LadderStep",
+    "Library",
+    "MissingFacts",
+    "Money",
+    "NoText",
+    "Playbook",
+    "PlaybookInvalid",
+    "Problem",
+    "Remedy",
+    "Stage",
+    "StageText",
+    "Step",
+    "UnknownPlaybook",
+    "UnknownStage",
+    "builtin_dir",
+    "coerce",
+    "example",
+    "get_playbook",
+    "load_library",
+    "parse_duration",
+    "schema",
+    "validate_dir",
+]

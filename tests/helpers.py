@@ -1,0 +1,15 @@
+"""Small helpers shared by tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from frankly.demo import CASES
+
+
+def facts_for(kind: str) -> dict[str, Any]:
+    """Complete, valid facts for a case of ``kind`` (those of the first demo case of it)."""
+    for case in CASES:
+        if case.kind == kind:
+            return dict(case.facts)
+    raise KeyError(kind)
