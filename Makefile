@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 LINTED := src tests scripts benchmarks
 
-.PHONY: run test venv system-deps lint format bench-check bench-triage eval-triage train-triage clean
+.PHONY: run test venv system-deps lint format bench-check bench-triage bench-incident eval-triage train-triage clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -41,6 +41,9 @@ bench-check: eval-deps
 
 bench-triage: venv
 	$(PY) benchmarks/triage_bench.py
+
+bench-incident: venv
+	$(PY) benchmarks/incident_bench.py
 
 train-triage: venv
 	$(PY) scripts/train_triage.py

@@ -1384,6 +1384,10 @@ def load_demo(db: Database, *, now: dt.datetime | None = None) -> DemoResult:
             continue
         _load_case(db, spec, customer_ids, agent_ids, now)
         result.cases += 1
+    # The portal outage above hit many customers at once: it runs as one incident.
+    from frankly.incidents import load_demo_incident
+
+    load_demo_incident(db)
     return result
 
 

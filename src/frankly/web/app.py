@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from frankly.errors import FranklyError
 from frankly.store import Agent, Database
+from frankly.incidents import web as incidents_web
 from frankly.web import _account, _api, _case, _insights, _pages, _playbooks
 from frankly.web._session import CsrfFailed, SignInRequired, login_url, render, require_agent
 
@@ -76,6 +77,9 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(_playbooks.router)
     app.include_router(_insights.router)
     app.include_router(_api.router)
+    # Incidents: the public status pages (no sign-in) and the managers' pages.
+    app.include_router(incidents_web.router)
+    app.include_router(incidents_web.manager_router)
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi_schema(me: Annotated[Agent, Depends(require_agent)]) -> JSONResponse:
