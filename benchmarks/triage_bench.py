@@ -42,7 +42,8 @@ def corpus() -> list[str]:
     """Realistic messages in both languages, some wrapped in HTML or with a quoted reply."""
     texts = [
         json.loads(line)["text"]
-        for line in (REPO / "tests" / "data" / "triage_realistic.jsonl").read_text().splitlines()
+        for name in ("triage_realistic.jsonl", "triage_blind.jsonl")
+        for line in (REPO / "tests" / "data" / name).read_text().splitlines()
     ]
     import yaml
 

@@ -1,10 +1,12 @@
 """Score Frankly's triage against VADER and TextBlob on every data set's held-out split.
 
 Prints one table per data set: complaint detection and anger detection (F1 and ROC AUC),
-issue-kind accuracy where the data has kinds, and, on the hand-made realistic set
-(tests/data/triage_realistic.jsonl), anger level agreement and risk flags, for English and
+issue-kind accuracy where the data has kinds, and, on the two hand-labelled sets
+(tests/data/triage_realistic.jsonl, and the blind set tests/data/triage_blind.jsonl written
+before the lexicons were tuned against it), complaint accuracy, anger level agreement (exact and
+within one level), kind accuracy and risk flags (overall F1 and per flag), for English and
 Spanish. Baselines get their best threshold on each data set's dev split (GoEmotions dev for
-the realistic set); Frankly uses its shipped thresholds. "Frankly (cues)" reads English
+the hand sets); Frankly uses its shipped thresholds. "Frankly (cues)" reads English
 through lexicon cues only, the way Spanish is read. Run: ``make eval-triage``.
 """
 
@@ -34,6 +36,8 @@ from frankly.triage import LEVELS  # noqa: E402
 from frankly.triage._triage import _triage  # noqa: E402
 
 REALISTIC = REPO / "tests" / "data" / "triage_realistic.jsonl"
+BLIND = REPO / "tests" / "data" / "triage_blind.jsonl"
+RISK_NAMES = ("churn", "legal", "public", "insult", "urgency", "repeat")
 COMPLAINT_INTENTS = {"complaint", "payment_issue", "registration_problems"}
 NEGATIVE_EMOTIONS = {"anger", "annoyance", "disappointment", "disapproval", "disgust"}
 ANGER_EMOTIONS = {"anger", "annoyance"}
@@ -177,8 +181,11 @@ def evaluate_binary_set(
     print_table(f"{title} ({n})", header, rows)
 
 
-def evaluate_realistic(scorers: Scorers, goemotions_dev: list[dict[str, Any]]) -> None:
-    rows_all = read_jsonl(REALISTIC)
+def evaluate_hand_set(
+    title: str, path: Path, scorers: Scorers, goemotions_dev: list[dict[str, Any]]
+) -> None:
+    """A hand-labelled set of messages (complaint, anger level, kind, risks) per language."""
+    rows_all = read_jsonl(path)
     dev_texts = [r["text"] for r in goemotions_dev]
     dev_c = np.array([bool(set(r["labels"]) & NEGATIVE_EMOTIONS) for r in goemotions_dev])
     dev_a = np.array([bool(set(r["labels"]) & ANGER_EMOTIONS) for r in goemotions_dev])
@@ -193,6 +200,7 @@ def evaluate_realistic(scorers: Scorers, goemotions_dev: list[dict[str, Any]]) -
         level = np.array([LEVELS.index(r["anger"]) for r in rows])
         y_a = level >= 1
         table = []
+        risk_table: list[list[str]] = []
         systems: list[tuple[str, bool | None]] = [("Frankly", True)]
         if lang == "en":
             systems.append(("Frankly (cues)", False))
@@ -210,12 +218,17 @@ def evaluate_realistic(scorers: Scorers, goemotions_dev: list[dict[str, Any]]) -
                 fp += len(got - want)
                 fn_ += len(want - got)
             risk_f1 = 2 * tp / max(2 * tp + fp + fn_, 1)
+            if name == "Frankly":
+                risk_table = risk_rows(reports, rows)
+            got_c = np.array([is_complaint(r) for r in reports])
             table.append(
                 [
                     name,
-                    *binary_row("", y_c, c_p, np.array([is_complaint(r) for r in reports]))[1:],
+                    *binary_row("", y_c, c_p, got_c)[1:],
+                    f"{np.mean(got_c == y_c):.3f}",
                     *binary_row("", y_a, a_i, got_level >= 1)[1:],
                     f"{np.mean(got_level == level):.3f}",
+                    f"{np.mean(np.abs(got_level - level) <= 1):.3f}",
                     f"{spearmanr(a_i, level).statistic:.3f}",
                     f"{kind_acc:.3f}",
                     f"{risk_f1:.3f}",
@@ -228,7 +241,9 @@ def evaluate_realistic(scorers: Scorers, goemotions_dev: list[dict[str, Any]]) -
                 [
                     name,
                     *binary_row("", y_c, scores, scores >= t_c)[1:],
+                    f"{np.mean((scores >= t_c) == y_c):.3f}",
                     *binary_row("", y_a, scores, scores >= t_a)[1:],
+                    "–",
                     "–",
                     f"{spearmanr(scores, level).statistic:.3f}",
                     "–",
@@ -239,15 +254,35 @@ def evaluate_realistic(scorers: Scorers, goemotions_dev: list[dict[str, Any]]) -
             "system",
             "complaint F1",
             "complaint AUC",
+            "complaint accuracy",
             "anger F1",
             "anger AUC",
             "level accuracy",
+            "level ±1",
             "anger Spearman",
             "kind accuracy",
             "risk F1",
         ]
         n = f"n={len(rows)}, complaints={int(y_c.sum())}, annoyed or worse={int(y_a.sum())}"
-        print_table(f"Realistic messages, {lang} ({n})", header, table)
+        print_table(f"{title}, {lang} ({n})", header, table)
+        print_table(
+            f"{title}, {lang}: each risk flag (Frankly)",
+            ["risk", "labelled", "raised", "precision", "recall"],
+            risk_table,
+        )
+
+
+def risk_rows(reports: list[Any], rows: list[dict[str, Any]]) -> list[list[str]]:
+    """Precision and recall of each risk flag against the labels."""
+    table = []
+    for risk in RISK_NAMES:
+        want = np.array([risk in r["risks"] for r in rows])
+        got = np.array([report.risk(risk) is not None for report in reports])
+        tp = int((want & got).sum())
+        precision = f"{tp / got.sum():.2f}" if got.sum() else "–"
+        recall = f"{tp / want.sum():.2f}" if want.sum() else "–"
+        table.append([risk, str(int(want.sum())), str(int(got.sum())), precision, recall])
+    return table
 
 
 def main() -> int:
@@ -309,7 +344,8 @@ def main() -> int:
         lambda r: None if r["label"] == "complaint" else INTENT_KIND.get(r["label"], "other"),
         scorers,
     )
-    evaluate_realistic(scorers, go_dev)
+    evaluate_hand_set("Realistic messages", REALISTIC, scorers, go_dev)
+    evaluate_hand_set("Blind set (tests/data/triage_blind.jsonl)", BLIND, scorers, go_dev)
     print(f"\n(evaluated in {time.perf_counter() - started:.0f} s)")
     return 0
 

@@ -112,3 +112,35 @@ def test_model_is_small_numpy_and_json() -> None:
 def test_missing_model_says_how_to_fix(tmp_path: Path) -> None:
     with pytest.raises(TriageDataError, match="make train-triage"):
         Model(tmp_path)
+
+
+def test_broken_risk_pattern_names_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import frankly.triage._data as data
+
+    root = tmp_path / "triage"
+    shutil.copytree(DATA_DIR, root)
+    risks = root / "en" / "risks.yml"
+    source = risks.read_text(encoding="utf-8")
+    marker = "patterns:\n  churn:\n"
+    assert marker in source
+    source = source.replace(marker, marker + "    - '(unclosed'\n", 1)
+    risks.write_text(source, encoding="utf-8")
+    line = source[: source.index("(unclosed")].count("\n") + 1
+    monkeypatch.setattr(data, "DATA_DIR", root)
+    data.load_language.cache_clear()
+    try:
+        with pytest.raises(TriageDataError, match=rf"risks\.yml:{line}: pattern does not compile"):
+            data.load_language("en")
+    finally:
+        data.load_language.cache_clear()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_words_inside_a_neutral_phrase_count_for_nothing(lang: str) -> None:
+    pack = load_language(lang)
+    matcher = Matcher(pack)
+    assert pack.neutral, "each language lists its neutral phrases"
+    for phrase in pack.neutral:
+        assert matcher.scan(fold(phrase)) == [], phrase

@@ -1388,6 +1388,10 @@ def load_demo(db: Database, *, now: dt.datetime | None = None) -> DemoResult:
     from frankly.incidents import load_demo_incident
 
     load_demo_incident(db)
+    # Promises kept and missed, chased cases, milestones, a code, a review.
+    from frankly.cadence import load_demo_cadence
+
+    load_demo_cadence(db, now=now)
     return result
 
 

@@ -4,6 +4,22 @@ The CLI, the web app and the worker call them and nothing else writes. Each call
 transaction: on any error nothing is written.
 """
 
+from frankly.cases._cadence import (
+    MilestoneResult,
+    complete_review,
+    draft_step,
+    due_steps,
+    fire_trigger,
+    issue_code,
+    list_codes,
+    list_milestones,
+    list_reviews,
+    list_steps,
+    open_review,
+    record_milestone,
+    redeem_code,
+    schedule_step,
+)
 from frankly.cases._cases import (
     OPEN_STATES,
     TRANSITIONS,
@@ -22,6 +38,20 @@ from frankly.cases._cases import (
     show_case,
     update_case,
 )
+from frankly.cases._commitments import cancel_commitment, promise_update, settle_overdue
+from frankly.cases._drafts import save_draft
+from frankly.cases._outbox import (
+    Received,
+    approve_message,
+    get_message,
+    list_messages,
+    log_call,
+    mark_attempt_failed,
+    mark_sent,
+    receive_inbound,
+    record_chase,
+    retry_message,
+)
 from frankly.cases._people import (
     add_agent,
     add_customer,
@@ -32,7 +62,7 @@ from frankly.cases._people import (
     list_agents,
     list_customers,
 )
-from frankly.cases._timeline import EVENT_KINDS, record, rebuild
+from frankly.cases._timeline import EVENT_KINDS, rebuild, record
 from frankly.cases._validate import parse_fact_pairs
 
 __all__ = [
@@ -40,28 +70,56 @@ __all__ = [
     "OPEN_STATES",
     "TRANSITIONS",
     "CaseView",
+    "MilestoneResult",
+    "Received",
     "add_agent",
     "add_customer",
     "add_message",
     "add_note",
+    "approve_message",
+    "cancel_commitment",
     "change_state",
+    "complete_review",
     "correct_event",
     "count_cases",
+    "draft_step",
+    "due_steps",
     "find_agent",
     "find_case_by_ref",
     "find_customer",
+    "fire_trigger",
     "get_agent",
     "get_case",
     "get_customer",
+    "get_message",
+    "issue_code",
     "list_agents",
     "list_cases",
+    "list_codes",
     "list_customers",
+    "list_messages",
+    "list_milestones",
+    "list_reviews",
+    "list_steps",
+    "log_call",
+    "mark_attempt_failed",
+    "mark_sent",
     "open_case",
+    "open_review",
     "parse_fact_pairs",
+    "promise_update",
     "rebuild",
     "rebuild_case",
+    "receive_inbound",
     "record",
+    "record_chase",
     "record_facts",
+    "record_milestone",
+    "redeem_code",
+    "retry_message",
+    "save_draft",
+    "schedule_step",
+    "settle_overdue",
     "show_case",
     "update_case",
 ]

@@ -30,6 +30,17 @@ EVENT_KINDS = (
     "option_chosen",
     "chased",
     "correction",
+    # cadence and delivery
+    "message_deferred",
+    "commitment_cancelled",
+    "trigger_fired",
+    "milestone_recorded",
+    "step_scheduled",
+    "follow_up_scheduled",
+    "code_issued",
+    "code_redeemed",
+    "review_due",
+    "review_completed",
 )
 
 # The case fields that only events may change, and that ``rebuild`` recovers.

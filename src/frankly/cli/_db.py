@@ -78,5 +78,15 @@ def serve(
                 "Sign in with your admin account (`frankly users password EMAIL` resets it)."
             )
     web = create_app(db)
+    stop_worker = None
+    if db.dialect == "sqlite":
+        # One machine, one process: deliver the outbox from here so nothing else is needed.
+        from frankly.delivery import start_background_worker
+
+        stop_worker = start_background_worker(db)
     console.print(f"Frankly is running on http://{host}:{port}  (Ctrl+C stops it)")
-    uvicorn.run(web, host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(web, host=host, port=port, log_level="warning")
+    finally:
+        if stop_worker is not None:
+            stop_worker()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,10 @@ class LanguagePack:
     urgency_words: tuple[str, ...]
     urgency_patterns: tuple[re.Pattern[str], ...]
     advice: dict[str, str]
+    # Phrases whose words are no cue ("sorry for the inconvenience", "alta demanda").
+    neutral: tuple[str, ...] = ()
+    # Risk phrasings a word list cannot hold ("if … not fixed … we cancel", "emailed 4 times").
+    risk_patterns: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,16 +205,25 @@ def load_language(language: str) -> LanguagePack:
         (folder / "advice.yml", advice),
     ):
         _check_language(path, data, language)
-    patterns = []
     node = yaml.compose((folder / "risks.yml").read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    for index, source in enumerate(risks["urgency"]["patterns"]):
-        try:
-            patterns.append(re.compile(source, re.IGNORECASE))
-        except re.error as exc:
-            line = _line_of(node, ["urgency", "patterns", index])
-            raise TriageDataError(
-                f"{folder / 'risks.yml'}:{line}: pattern does not compile: {exc}"
-            ) from exc
+
+    def compile_all(sources: list[str], where: list[Any]) -> tuple[re.Pattern[str], ...]:
+        compiled = []
+        for index, source in enumerate(sources):
+            try:
+                compiled.append(re.compile(source, re.IGNORECASE))
+            except re.error as exc:
+                line = _line_of(node, [*where, index])
+                raise TriageDataError(
+                    f"{folder / 'risks.yml'}:{line}: pattern does not compile: {exc}"
+                ) from exc
+        return tuple(compiled)
+
+    patterns = compile_all(risks["urgency"]["patterns"], ["urgency", "patterns"])
+    risk_patterns = {
+        name: compile_all(sources, ["patterns", name])
+        for name, sources in risks.get("patterns", {}).items()
+    }
     missing = [rule for rule, _ in load_settings().advice_rules if rule not in advice["advice"]]
     if missing:
         raise TriageDataError(f"{folder / 'advice.yml'}:1: no text for advice {', '.join(missing)}")
@@ -220,8 +233,10 @@ def load_language(language: str) -> LanguagePack:
         kinds={name: tuple(words) for name, words in kinds["kinds"].items()},
         risks={name: tuple(words) for name, words in risks["risks"].items()},
         urgency_words=tuple(risks["urgency"]["words"]),
-        urgency_patterns=tuple(patterns),
+        urgency_patterns=patterns,
         advice=dict(advice["advice"]),
+        neutral=tuple(lexicon.get("neutral", ())),
+        risk_patterns=risk_patterns,
     )
 
 

@@ -6,6 +6,7 @@ length, so every hit's offsets point into the original text.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+_NEUTRAL = "neutral"
 
 
 def fold(text: str) -> str:
@@ -40,6 +42,14 @@ def fold(text: str) -> str:
         # A few characters (e.g. "İ") lower-case to two; keep them as they are.
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     return low.translate(_FOLD)
+
+
+def cue_span(match: re.Match[str]) -> tuple[int, int]:
+    """The words a pattern match shows as its trigger: its ``cue`` group when the pattern has
+    one ("by Friday" in "if it isn't here by Friday"), else the whole match."""
+    if "cue" in match.re.groupindex and match.start("cue") >= 0:
+        return match.span("cue")
+    return match.span()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +80,13 @@ class Matcher:
         for name, words in pack.risks.items():
             add(f"risk:{name}", words)
         add("risk:urgency", pack.urgency_words)
+        add(_NEUTRAL, pack.neutral)
+        # Patterns run on folded text (already lower case and without accents).
+        self._patterns = tuple(
+            (f"risk:{name}", pattern)
+            for name, patterns in pack.risk_patterns.items()
+            for pattern in patterns
+        ) + tuple(("risk:urgency", pattern) for pattern in pack.urgency_patterns)
         self._automaton = ahocorasick.Automaton()
         for key, values in entries.items():
             self._automaton.add_word(key, (len(key), tuple(values)))
@@ -77,8 +94,10 @@ class Matcher:
         self.language = pack.language
 
     def scan(self, folded: str) -> list[Hit]:
-        """Every cue in ``folded`` (from ``fold``) on word boundaries; nested hits of one group
-        are dropped in favour of the longest ("still not arrived" over "not arrived")."""
+        """Every cue in ``folded`` (from ``fold``) on word boundaries, and every risk pattern's
+        first match; nested hits of one group are dropped in favour of the longest ("still not
+        arrived" over "not arrived"), and hits inside a neutral phrase are dropped ("molestias"
+        in "disculpen las molestias")."""
         hits: list[Hit] = []
         size = len(folded)
         for end_index, (length, values) in self._automaton.iter(folded):
@@ -96,6 +115,20 @@ class Matcher:
                     hits.append(Hit(group, start, end))
                 elif prefix:
                     hits.append(Hit(group, start, word_end))
+        for group, pattern in self._patterns:
+            match = pattern.search(folded)
+            if match is not None:
+                start, end = cue_span(match)
+                if end > start:
+                    hits.append(Hit(group, start, end))
+        neutral = [(h.start, h.end) for h in hits if h.group == _NEUTRAL]
+        if neutral:
+            hits = [
+                h
+                for h in hits
+                if h.group != _NEUTRAL
+                and not any(start <= h.start and h.end <= end for start, end in neutral)
+            ]
         if len(hits) < 2:
             return hits
         hits.sort(key=lambda h: (h.group, h.start, -h.end))

@@ -18,7 +18,7 @@ from frankly.triage._data import (
     load_settings,
 )
 from frankly.triage._features import group_counts, shared_vector, word_tokens
-from frankly.triage._lexicon import Hit, Matcher, fold
+from frankly.triage._lexicon import Hit, Matcher, cue_span, fold
 from frankly.triage._model import Model, load_model
 from frankly.triage._report import (
     Anger,
@@ -183,7 +183,8 @@ def _triage(text: str, lang: str | None, now: datetime | None, *, use_words: boo
     shared = shared_vector(cleaned, counts)
     scores = engine.model.score(shared, word_tokens(folded) if code == "en" and use_words else None)
 
-    facts = _facts(counts, shared)
+    kind, kind_score = max(scores.kinds.items(), key=lambda kv: kv[1])
+    facts = _facts(counts, shared, kind, kind_score)
     complaint_p = _apply_floors(scores.complaint, settings.complaint_floors, facts)
     facts["complaint"] = complaint_p >= settings.complaint_threshold
     intensity = _apply_floors(scores.anger, settings.anger_floors, facts)
@@ -197,7 +198,6 @@ def _triage(text: str, lang: str | None, now: datetime | None, *, use_words: boo
         for name, score in sorted(emotion_scores.items(), key=lambda kv: -kv[1])
         if score >= settings.emotion_threshold
     )
-    kind, kind_score = max(scores.kinds.items(), key=lambda kv: kv[1])
     risks = _risks(cleaned, folded, hits, pack, now)
     questions = tuple(engine.find_questions(cleaned, code))
     is_complaint = complaint_p >= settings.complaint_threshold
@@ -253,11 +253,19 @@ def _blank(guess: LanguageGuess, notices: list[Notice], text: str, truncated: bo
     )
 
 
-def _facts(counts: dict[str, int], shared: list[float]) -> dict[str, bool]:
+def _facts(
+    counts: dict[str, int], shared: list[float], kind: str, kind_score: float
+) -> dict[str, bool]:
     """The conditions the floors in triage.yml may name (except ``complaint``)."""
     caps_ratio, caps_words = shared[-3], shared[-2]
     threats = sum(1 for risk in ("churn", "legal", "public") if counts.get(f"risk:{risk}"))
     facts = {
+        "threat": threats >= 1,
+        "multi_punct": shared[-5] > 0,  # "!!", "??", "?!"
+        "exclaim": shared[-6] > 0,
+        # The message is most likely about a problem one of the playbooks handles (an overdue
+        # payment is the customer's own, so it is no sign of a complaint).
+        "problem_kind": kind not in ("other", "overdue_payment") and kind_score >= 0.5,
         "insult": counts.get("cue:insult", 0) > 0,
         "profanity": counts.get("cue:profanity", 0) > 0,
         "shouting": caps_ratio >= 0.6 or caps_words >= 1.38,  # log1p(3): three words in capitals
@@ -310,7 +318,7 @@ def _risks(
         match = pattern.search(folded)
         if match is None:
             continue
-        start, end = match.span()
+        start, end = cue_span(match)
         triggers = by_kind.setdefault("urgency", [])
         if not any(t.start <= start < t.end for t in triggers):
             triggers.append(Trigger(text[start:end], start, end))

@@ -1,0 +1,33 @@
+"""Cadence: commitments, the day's list, triggers, the payment ladder, follow-ups, reviews.
+
+``today(db, agent_id)`` is the day's list; ``run_due(db)`` moves everything time alone
+changes (the worker calls it every minute); ``import_milestones`` reads a carrier's CSV.
+The writes themselves live in the service layer (``frankly.cases``).
+"""
+
+from frankly.cadence._demo import load_demo_cadence
+from frankly.cadence._milestones import ImportReport, import_milestones
+from frankly.cadence._promises import Promise, find_promise, parse_when
+from frankly.cadence._run import RunReport, headline, run_due
+from frankly.cadence._settings import CadenceSettings, settings_for
+from frankly.cadence._texts import CadenceTextInvalid, texts
+from frankly.cadence._today import KINDS, Row, today
+
+__all__ = [
+    "KINDS",
+    "CadenceSettings",
+    "CadenceTextInvalid",
+    "ImportReport",
+    "Promise",
+    "Row",
+    "RunReport",
+    "find_promise",
+    "headline",
+    "import_milestones",
+    "load_demo_cadence",
+    "parse_when",
+    "run_due",
+    "settings_for",
+    "texts",
+    "today",
+]

@@ -1,0 +1,366 @@
+"""Running the cadence: what time alone changes. The worker calls ``run_due`` every minute.
+
+- promised updates whose time passed become missed;
+- facts that break a promise fire triggers (a new ETA after the promised date, a payment
+  due date passed unpaid, a milestone stuck too long);
+- overdue payments get their reminder ladder, resolved cases their follow-up and review;
+- steps that are due are drafted, and sent where the business turned that on.
+
+Every write goes through ``frankly.cases``; running it twice, or in two workers at once,
+changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from frankly import cases
+from frankly.cadence._settings import CadenceSettings, settings_for
+from frankly.cadence._texts import fill, texts
+from frankly.errors import FranklyError
+from frankly.store import Database, utcnow
+from frankly.store._cadence_models import Milestone, Review, ScheduledStep
+from frankly.store.models import Case, Customer, Event
+
+log = logging.getLogger(__name__)
+
+OPEN = ("open", "notified", "resolving")
+REMIND_AT = dt.time(9, 0)  # reminders are dated at 9:00 in the customer's time zone
+
+
+@dataclass
+class RunReport:
+    """What one cadence run did."""
+
+    missed: int = 0
+    triggers: int = 0
+    scheduled: int = 0
+    reviews: int = 0
+    drafted: int = 0
+    sent: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "missed": self.missed,
+            "triggers": self.triggers,
+            "scheduled": self.scheduled,
+            "reviews": self.reviews,
+            "drafted": self.drafted,
+            "sent": self.sent,
+            "skipped": self.skipped,
+            "errors": list(self.errors),
+        }
+
+    def summary(self) -> str:
+        return (
+            f"{self.missed} promise(s) missed, {self.triggers} trigger(s), "
+            f"{self.scheduled} step(s) scheduled, {self.reviews} review(s) opened, "
+            f"{self.drafted} draft(s), {self.sent} queued to send, {self.skipped} skipped"
+        )
+
+
+def run_due(db: Database, now: dt.datetime | None = None) -> RunReport:
+    """Bring every case's cadence up to ``now`` (see the module docstring).
+
+    A failure on one case is logged and reported in ``errors``; the others still run.
+    """
+    now = now or utcnow()
+    report = RunReport()
+    report.missed = len(cases.settle_overdue(db, now=now))
+    with db.reading() as session:
+        rows = list(
+            session.execute(
+                select(Case, Customer)
+                .join(Customer, Customer.id == Case.customer_id)
+                .where(Case.state.in_((*OPEN, "resolved", "followed_up")))
+            )
+        )
+        steps = {(s.case_id, s.kind, s.stage) for s in session.scalars(select(ScheduledStep))}
+        reviewed = set(session.scalars(select(Review.case_id)))
+        latest_milestone = {
+            case_id: (code, at, mid)
+            for case_id, code, at, mid in session.execute(
+                select(
+                    Milestone.case_id, Milestone.code, Milestone.happened_at, Milestone.id
+                ).order_by(Milestone.happened_at, Milestone.id)
+            )
+        }
+        eta_recorded = dict(
+            session.execute(
+                select(Event.case_id, func.max(Event.at))
+                .where(
+                    Event.kind == "fact_recorded",
+                    Event.payload["key"].as_string() == "new_eta",
+                )
+                .group_by(Event.case_id)
+            ).all()
+        )
+    settings: dict[str, CadenceSettings] = {}
+    for case, customer in rows:
+        rules = settings.setdefault(case.kind, settings_for(case.kind))
+        try:
+            if case.state in OPEN:
+                report.triggers += _triggers(
+                    db, case, customer, rules, latest_milestone, eta_recorded, now
+                )
+                report.scheduled += _ladder(db, case, customer, rules, steps, now)
+            if (
+                case.state == "resolved"
+                and case.resolved_at is not None
+                and (case.id, "follow_up", "follow_up") not in steps
+            ):
+                due = case.resolved_at + dt.timedelta(days=rules.follow_up_after_days)
+                _, created = cases.schedule_step(db, case.id, "follow_up", "follow_up", due, at=now)
+                report.scheduled += int(created)
+            if case.state in ("resolved", "followed_up") and case.id not in reviewed:
+                assert case.resolved_at is not None
+                _, created = cases.open_review(
+                    db, case.id, due_at=case.resolved_at + rules.review_within, at=now
+                )
+                report.reviews += int(created)
+        except FranklyError as exc:
+            log.warning("cadence skipped case %s: %s", case.id, exc)
+            report.errors.append(f"case {case.id}: {exc}")
+    _draft_due(db, now, settings, report)
+    return report
+
+
+def _triggers(
+    db: Database,
+    case: Case,
+    customer: Customer,
+    rules: CadenceSettings,
+    latest_milestone: dict[int, tuple[str, dt.datetime, int]],
+    eta_recorded: dict[int, dt.datetime],
+    now: dt.datetime,
+) -> int:
+    facts = dict(case.facts or {})
+    fired = 0
+    new_eta, promised = _date(facts.get("new_eta")), _date(facts.get("promised_date"))
+    if new_eta and promised and new_eta > promised:
+        values = {"new_eta": new_eta.isoformat(), "promised_date": promised.isoformat()}
+        since = eta_recorded.get(case.id) or case.created_at
+        key = f"new_eta:{new_eta.isoformat()}"
+        fired += _fire(db, case, key, "new_eta", values, since, now)
+    due = _date(facts.get("due_date"))
+    if due and not _paid(facts) and due < _local_date(now, customer.timezone):
+        values = {
+            "invoice": str(facts.get("invoice_number") or facts.get("invoice") or ""),
+            "due_date": due.isoformat(),
+        }
+        key = f"payment_overdue:{due.isoformat()}"
+        zone = _zone(customer.timezone)
+        since = dt.datetime.combine(due + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+        fired += _fire(db, case, key, "payment_overdue", values, since, now)
+    milestone = latest_milestone.get(case.id)
+    if milestone is not None:
+        code, happened_at, milestone_id = milestone
+        if code != "delivered" and now - happened_at > rules.milestone_stuck_after:
+            values = {"milestone": code, "since": happened_at.isoformat()}
+            key = f"milestone_stuck:{milestone_id}"
+            since = happened_at + rules.milestone_stuck_after
+            fired += _fire(db, case, key, "milestone_stuck", values, since, now)
+    return fired
+
+
+def _fire(
+    db: Database,
+    case: Case,
+    key: str,
+    trigger: str,
+    values: dict[str, str],
+    since: dt.datetime,
+    now: dt.datetime,
+) -> bool:
+    # The reason is kept in English on the timeline; lists re-word it in their language.
+    # ``since`` is when the promise broke: a message sent after it has told the customer.
+    reason = trigger_text(trigger, values, "en", now)
+    details = {"trigger": trigger, "values": values, "since": since.isoformat()}
+    return cases.fire_trigger(db, case.id, key, reason, details=details, at=now)
+
+
+def trigger_text(trigger: str, values: dict[str, str], language: str, now: dt.datetime) -> str:
+    """A fired trigger's reason in ``language``."""
+    from babel.dates import format_timedelta
+
+    words = texts(language)
+    filled = dict(values)
+    if trigger == "milestone_stuck":
+        code = values.get("milestone", "")
+        filled["milestone"] = words["milestones"].get(code, code.replace("_", " "))
+        since = values.get("since")
+        if since:
+            delta = now - dt.datetime.fromisoformat(since)
+            filled["ago"] = str(format_timedelta(delta, locale=language, format="short"))
+    return fill(words["triggers"][trigger], **filled)
+
+
+def _ladder(
+    db: Database,
+    case: Case,
+    customer: Customer,
+    rules: CadenceSettings,
+    steps: set[tuple[int, str, str]],
+    now: dt.datetime,
+) -> int:
+    due = _date((case.facts or {}).get("due_date"))
+    if not rules.payment_ladder or due is None:
+        return 0
+    zone = _zone(customer.timezone)
+    created = 0
+    for stage, offset in rules.payment_ladder:
+        if (case.id, "payment_reminder", stage) in steps:
+            continue
+        day = due + dt.timedelta(days=offset)
+        when = dt.datetime.combine(day, REMIND_AT, tzinfo=zone).astimezone(dt.UTC)
+        _, made = cases.schedule_step(
+            db,
+            case.id,
+            "payment_reminder",
+            stage,
+            when,
+            auto_send=rules.auto_send_reminders,
+            at=now,
+        )
+        created += int(made)
+    return created
+
+
+def _draft_due(
+    db: Database, now: dt.datetime, settings: dict[str, CadenceSettings], report: RunReport
+) -> None:
+    due = cases.due_steps(db, now)
+    # Of several reminders due at once (a case opened late), only the latest is drafted:
+    # the customer gets one reminder, not four.
+    latest: dict[tuple[int, str], int] = {}
+    for step in due:
+        latest[(step.case_id, step.kind)] = step.id
+    with db.reading() as session:
+        states = dict(
+            session.execute(
+                select(Case.id, Case.state).where(Case.id.in_({s.case_id for s in due}))
+            ).all()
+        )
+        facts = dict(
+            session.execute(
+                select(Case.id, Case.facts).where(Case.id.in_({s.case_id for s in due}))
+            ).all()
+        )
+        kinds = dict(
+            session.execute(
+                select(Case.id, Case.kind).where(Case.id.in_({s.case_id for s in due}))
+            ).all()
+        )
+    for step in due:
+        state = states.get(step.case_id)
+        reason = None
+        if latest[(step.case_id, step.kind)] != step.id:
+            reason = "a later reminder is due at the same time"
+        elif step.kind == "follow_up" and state != "resolved":
+            reason = f"the case is {state}"
+        elif step.kind == "payment_reminder" and (
+            state not in OPEN or _paid(facts.get(step.case_id) or {})
+        ):
+            reason = "the invoice is paid or the case is closed"
+        rules = settings.get(kinds.get(step.case_id, "")) or settings_for(
+            kinds.get(step.case_id, "")
+        )
+        try:
+            message = cases.draft_step(
+                db,
+                step.id,
+                skip_reason=reason,
+                discount_percent=rules.discount_percent if step.kind == "follow_up" else 0,
+                discount_valid_days=rules.discount_valid_days,
+                at=now,
+            )
+            if message is None:
+                report.skipped += 1
+                continue
+            report.drafted += 1
+            if step.auto_send:
+                cases.approve_message(db, message.id, author="frankly (automatic)", at=now)
+                report.sent += 1
+        except FranklyError as exc:
+            log.warning("could not draft step %s: %s", step.id, exc)
+            report.errors.append(f"step {step.id}: {exc}")
+
+
+def headline(db: Database) -> dict[str, Any]:
+    """The cadence's figures across cases: the share chased, promises kept, time to tell."""
+    with db.reading() as session:
+        total = session.scalar(select(func.count(Case.id)).where(Case.state != "cancelled")) or 0
+        chased = (
+            session.scalar(
+                select(func.count(Case.id)).where(
+                    Case.state != "cancelled", Case.chased_at.is_not(None)
+                )
+            )
+            or 0
+        )
+        from frankly.store.models import Commitment
+
+        kept = (
+            session.scalar(select(func.count(Commitment.id)).where(Commitment.status == "kept"))
+            or 0
+        )
+        missed = (
+            session.scalar(select(func.count(Commitment.id)).where(Commitment.status == "missed"))
+            or 0
+        )
+        told = list(
+            session.execute(
+                select(Case.known_at, Case.notified_at).where(Case.notified_at.is_not(None))
+            )
+        )
+    hours = sorted((n - k).total_seconds() / 3600 for k, n in told)
+    median = hours[len(hours) // 2] if hours else None
+    return {
+        "cases": int(total),
+        "chased": int(chased),
+        "chased_share": round(chased / total, 3) if total else 0.0,
+        "promises_kept": int(kept),
+        "promises_missed": int(missed),
+        "promises_kept_share": round(kept / (kept + missed), 3) if kept + missed else None,
+        "median_hours_to_tell": round(median, 1) if median is not None else None,
+    }
+
+
+def _paid(facts: dict[str, Any]) -> bool:
+    for key in ("paid", "paid_at", "paid_on", "payment_received"):
+        value = facts.get(key)
+        if value not in (None, "", False, "no", "false", "0"):
+            return True
+    return False
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _local_date(now: dt.datetime, timezone: str) -> dt.date:
+    return now.astimezone(_zone(timezone)).date()
+
+
+def _zone(name: str | None) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")

@@ -1,0 +1,224 @@
+"""Commitments: the next-update times we promised, and whether we kept them.
+
+A message names its next update; when the message goes out, that time becomes an open
+commitment. The next outbound message on the case keeps it (if it leaves before the due
+time); the due time passing without one misses it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from frankly.cases import _validate as v
+from frankly.cases._cases import _case
+from frankly.cases._timeline import record
+from frankly.errors import Conflict, InvalidInput, NotFound
+from frankly.store import Database
+from frankly.store._cadence_models import Review
+from frankly.store.models import Case, Commitment, Message, utcnow
+
+
+def promise_update(
+    db: Database,
+    case_id: int,
+    due_at: dt.datetime,
+    *,
+    description: str | None = None,
+    author: str = "system",
+    at: dt.datetime | None = None,
+) -> Commitment:
+    """Record an open commitment on a case (a promise made on the phone, say).
+
+    Raises ``InvalidInput`` for a naive or past time, ``NotFound`` for an unknown case.
+    """
+    v.aware(due_at, "due_at")
+    now = at or utcnow()
+    if due_at <= now:
+        raise InvalidInput("A promised update must be in the future", field="due_at")
+    with db.transaction() as session:
+        case = _case(session, case_id, for_update=True)
+        commitment = Commitment(
+            case_id=case.id,
+            due_at=due_at,
+            description=v.optional_text(description, "description", max_length=500),
+            status="open",
+            created_at=now,
+        )
+        session.add(commitment)
+        session.flush()
+        record(session, case, "commitment_made", author, _payload(commitment), at=now)
+        return commitment
+
+
+def cancel_commitment(
+    db: Database, commitment_id: int, *, reason: str, author: str = "system"
+) -> Commitment:
+    """Cancel an open or proposed commitment, saying why. Raises ``NotFound`` or ``Conflict``."""
+    reason = v.text(reason, "reason", max_length=2000)
+    with db.transaction() as session:
+        commitment = session.get(Commitment, commitment_id, with_for_update=True)
+        if commitment is None:
+            raise NotFound(f"No commitment with id {commitment_id}")
+        if commitment.status not in ("open", "proposed"):
+            raise Conflict(f"Commitment {commitment_id} is {commitment.status} already")
+        case = _case(session, commitment.case_id, for_update=True)
+        commitment.status = "cancelled"
+        commitment.settled_at = utcnow()
+        record(
+            session,
+            case,
+            "commitment_cancelled",
+            author,
+            {**_payload(commitment), "reason": reason},
+        )
+        return commitment
+
+
+def settle_overdue(db: Database, *, now: dt.datetime | None = None) -> list[Commitment]:
+    """Mark every open commitment whose due time has passed as missed (one event each).
+
+    Safe to run from several workers at once: each commitment is settled once.
+    """
+    now = now or utcnow()
+    with db.reading() as session:
+        due = list(
+            session.scalars(
+                select(Commitment.id).where(Commitment.status == "open", Commitment.due_at < now)
+            )
+        )
+    missed: list[Commitment] = []
+    for commitment_id in due:
+        with db.transaction() as session:
+            commitment = session.get(Commitment, commitment_id)
+            if commitment is None:
+                continue
+            case = _case(session, commitment.case_id, for_update=True)
+            session.refresh(commitment)
+            if commitment.status != "open" or commitment.due_at >= now:
+                continue
+            _settle(session, case, commitment, "missed", "frankly", now)
+            missed.append(commitment)
+    return missed
+
+
+def after_sent(
+    session: Session, case: Case, message: Message, at: dt.datetime, author: str
+) -> None:
+    """What an outbound message going out means for the case (inside the caller's transaction).
+
+    Open commitments due after ``at`` are kept, those already overdue are missed; the
+    message's own next-update time becomes an open commitment; a case nobody had told yet
+    is now notified.
+    """
+    open_ones = session.scalars(
+        select(Commitment).where(Commitment.case_id == case.id, Commitment.status == "open")
+    )
+    for commitment in open_ones:
+        if commitment.message_id == message.id:
+            continue
+        if commitment.due_at >= at:
+            _settle(session, case, commitment, "kept", author, at, message.id)
+        else:
+            _settle(session, case, commitment, "missed", "frankly", at)
+    proposed = session.scalar(
+        select(Commitment).where(
+            Commitment.message_id == message.id, Commitment.status == "proposed"
+        )
+    )
+    if message.next_update_at is not None and message.next_update_at > at:
+        if proposed is None:
+            proposed = Commitment(
+                case_id=case.id,
+                message_id=message.id,
+                due_at=message.next_update_at,
+                description=None,
+                status="open",
+                created_at=at,
+            )
+            session.add(proposed)
+        else:
+            proposed.due_at = message.next_update_at
+            proposed.status = "open"
+        session.flush()
+        record(session, case, "commitment_made", author, _payload(proposed), at=at)
+    elif proposed is not None:
+        # The message went out without a next-update time: nothing was promised.
+        proposed.status = "cancelled"
+        proposed.settled_at = at
+    if case.state == "open":
+        record(
+            session,
+            case,
+            "state_changed",
+            author,
+            {"from": "open", "to": "notified", "reason": "first message sent"},
+            at=at,
+        )
+        case.state = "notified"
+    if case.notified_at is None:
+        case.notified_at = at
+    if case.state == "resolved" and _stage_type(case.kind, message.stage) == "follow_up":
+        record(
+            session,
+            case,
+            "state_changed",
+            author,
+            {"from": "resolved", "to": "followed_up", "reason": "follow-up sent"},
+            at=at,
+        )
+        case.state = "followed_up"
+        reviewed = session.scalar(
+            select(Review.id).where(Review.case_id == case.id, Review.status == "done")
+        )
+        if reviewed is not None:
+            record(
+                session,
+                case,
+                "state_changed",
+                author,
+                {"from": "followed_up", "to": "reviewed", "reason": "review already written"},
+                at=at,
+            )
+            case.state = "reviewed"
+
+
+def _stage_type(kind: str, stage: str | None) -> str | None:
+    """The type of a message's stage (its playbook's word for it, else the stage id)."""
+    if not stage:
+        return None
+    try:
+        from frankly.playbooks import get_playbook
+
+        return get_playbook(kind).stage(stage).type
+    except Exception:  # no playbook or no such stage: the stage id is its own type
+        return stage
+
+
+def _settle(
+    session: Session,
+    case: Case,
+    commitment: Commitment,
+    status: str,
+    author: str,
+    at: dt.datetime,
+    by_message: int | None = None,
+) -> None:
+    # A missed commitment was missed at its due time; Frankly notices (records it) later.
+    commitment.status = status
+    commitment.settled_at = commitment.due_at if status == "missed" else at
+    payload = _payload(commitment)
+    if by_message is not None:
+        payload["kept_by_message_id"] = by_message
+    record(session, case, f"commitment_{status}", author, payload, at=at)
+
+
+def _payload(commitment: Commitment) -> dict[str, object]:
+    return {
+        "commitment_id": commitment.id,
+        "due_at": commitment.due_at.isoformat(),
+        "message_id": commitment.message_id,
+        "description": commitment.description,
+    }

@@ -1,0 +1,44 @@
+"""The candour checker: doublespeak, blame, evasion and missing facts in a customer message.
+
+``check(text, lang=None, stage=None, reply_to=None, fault=None)`` returns a ``Report``. Rules
+are YAML data per language (``data/rules/<lang>/*.yml``, schema in ``data/rules/schema.json``);
+a business adds packs from folders named in ``FRANKLY_RULES_DIRS`` or passed to
+``load_rules``. Rules load once and are shared; checking is pure and thread-safe.
+"""
+
+from __future__ import annotations
+
+from frankly.check._engine import RULES_ENV, check, default_rules
+from frankly.check._report import Finding, Report
+from frankly.check._rules import (
+    CATEGORIES,
+    FAULTS,
+    KINDS,
+    LEVELS,
+    STAGES,
+    Example,
+    Rule,
+    RuleError,
+    RuleSet,
+    clear_cache,
+    load_rules,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "FAULTS",
+    "KINDS",
+    "LEVELS",
+    "RULES_ENV",
+    "STAGES",
+    "Example",
+    "Finding",
+    "Report",
+    "Rule",
+    "RuleError",
+    "RuleSet",
+    "check",
+    "clear_cache",
+    "default_rules",
+    "load_rules",
+]

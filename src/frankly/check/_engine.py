@@ -1,0 +1,618 @@
+"""The check itself: one scan of the lower-cased draft, then each rule reads its matches.
+
+Order of work for one draft: choose the language, lower-case once, find the stretches to
+mask (dates, amounts, quotes…), run the language's Aho-Corasick automaton once, drop matches
+inside masked stretches, split sentences, and hand each rule only its own matches. Rules with
+no matches cost nothing unless they are metrics or scripts.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from itertools import pairwise
+from typing import Any
+
+from frankly.check import _metrics
+from frankly.check._report import Finding, Report, score
+from frankly.check._rules import (
+    FAULTS,
+    SPECIAL_MONTH,
+    STAGES,
+    Pack,
+    Rule,
+    RuleSet,
+    load_rules,
+)
+from frankly.config import extra_dirs
+from frankly.errors import InvalidInput
+from frankly.text import mask as _mask
+from frankly.text.language import detect
+from frankly.text.sentences import split
+
+RULES_ENV = "FRANKLY_RULES_DIRS"
+_LANG_CODE = re.compile(r"^[a-z]{2,3}$")
+_FALLBACK = "en"
+
+Hit = tuple[int, int, str | None]
+
+
+def default_rules() -> RuleSet:
+    """Built-in rules plus the packs named in ``FRANKLY_RULES_DIRS`` (cached)."""
+    return load_rules(extra_dirs(RULES_ENV))
+
+
+# Candidate sentence ends for scoping rules and counting sentences (frankly.text.sentences
+# does the careful split; this cheap one is enough to tell whether two words share a sentence).
+_CUTS = re.compile(
+    r"[.!?…\n](?:(?<=\n)(?<![.!?…\"'»”’)\]]\n)[ \t]*\n|(?<=[.!?…])[.!?…]*[\"'»”’)\]]*(?=\s))"
+)
+
+
+class Context:
+    """What rules and scripts see of one draft. Built once per check; not shared."""
+
+    __slots__ = (
+        "_all_kinds",
+        "_caps",
+        "_cuts",
+        "_dates",
+        "_lines",
+        "_sentence_kinds",
+        "_sentences",
+        "fault",
+        "lang",
+        "low",
+        "pack",
+        "reply_to",
+        "span_ends",
+        "span_starts",
+        "spans",
+        "stage",
+        "text",
+    )
+
+    def __init__(
+        self,
+        text: str,
+        low: str,
+        lang: str,
+        pack: Pack,
+        stage: str | None,
+        fault: str | None,
+        reply_to: str | None,
+    ) -> None:
+        self.text = text
+        self.low = low
+        self.lang = lang
+        self.pack = pack
+        self.stage = stage
+        self.fault = fault
+        self.reply_to = reply_to
+        # Stretches wording rules skip (quotes, emails, URLs); numbers are classified lazily,
+        # only when a rule asks for a date, time, amount or phone number.
+        self.spans: list[_mask.Span] = []
+        self.span_starts: list[int] = []
+        self.span_ends: list[int] = []
+        self._dates: list[_mask.Span] | None = None
+        self._cuts: list[int] | None = None
+        self._sentences: list[tuple[int, int]] | None = None
+        self._all_kinds: list[_mask.Span] | None = None
+        self._caps: bool | None = None
+        self._lines: list[int] | None = None
+        self._sentence_kinds: dict[tuple[int, int], frozenset[str]] = {}
+
+    def set_spans(self, spans: list[_mask.Span]) -> None:
+        self.spans = spans
+        self.span_starts = [s.start for s in spans]
+        self.span_ends = [s.end for s in spans]
+
+    def line_of(self, pos: int) -> int:
+        """1-based line number of ``pos`` (line starts are indexed once, on first use)."""
+        if self._lines is None:
+            text = self.text
+            starts = [0]
+            i = text.find("\n")
+            while i != -1:
+                starts.append(i + 1)
+                i = text.find("\n", i + 1)
+            self._lines = starts
+        return bisect_right(self._lines, pos)
+
+    def masked(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` overlaps a stretch wording rules skip."""
+        i = bisect_right(self.span_starts, end - 1) - 1
+        return i >= 0 and self.span_ends[i] > start
+
+    @property
+    def dates(self) -> list[_mask.Span]:
+        """Weekday names and words like "tomorrow", found on first use."""
+        if self._dates is None:
+            self._dates = _mask.date_word_spans(self.low, self.lang)
+        return self._dates
+
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Careful sentence spans (frankly.text.sentences.split), computed on first use."""
+        if self._sentences is None:
+            self._sentences = split(self.text, self.lang)
+        return self._sentences
+
+    @property
+    def cuts(self) -> list[int]:
+        """Offsets where a sentence may end (cheap; for scoping and counting)."""
+        if self._cuts is None:
+            self._cuts = [m.end() for m in _CUTS.finditer(self.text)]
+        return self._cuts
+
+    def sentence_of(self, pos: int) -> tuple[int, int]:
+        """The ``(start, end)`` of the stretch between sentence ends that holds ``pos``."""
+        cuts = self.cuts
+        k = bisect_right(cuts, pos)
+        return (cuts[k - 1] if k else 0, cuts[k] if k < len(cuts) else len(self.text))
+
+    def segments(self) -> Iterator[tuple[int, int]]:
+        """The stretches between cheap sentence ends, including empty ones."""
+        return pairwise([0, *self.cuts, len(self.text)])
+
+    def kind_spans(self) -> list[_mask.Span]:
+        """Every classified stretch: dates, times, amounts, numbers, phones, emails, URLs."""
+        if self._all_kinds is None:
+            found = [s for s in self.spans if s.kind in ("email", "url")]
+            found.extend(self.dates)
+            found.extend(_mask.number_spans(self.text, self.lang))
+            self._all_kinds = _mask.merge(found)
+        return self._all_kinds
+
+    def kinds_in(self, bounds: tuple[int, int], kinds: list[str] | tuple[str, ...]) -> bool:
+        """Whether ``text[start:end]`` holds a stretch of one of ``kinds`` (date, phone…)."""
+        found = self._sentence_kinds.get(bounds)
+        if found is None:
+            s, e = bounds
+            names = {d.kind for d in _mask.date_word_spans(self.low, self.lang, s, e)}
+            names.update(
+                sp.kind
+                for sp in self.spans
+                if sp.kind in ("email", "url") and sp.start < e and sp.end > s
+            )
+            names.update(sp.kind for sp in _mask.number_spans(self.text, self.lang, s, e))
+            found = frozenset(names)
+            self._sentence_kinds[bounds] = found
+        return any(k in found for k in kinds)
+
+    def has_kind(self, kinds: list[str] | tuple[str, ...]) -> bool:
+        """Whether the text holds a stretch of one of ``kinds`` anywhere."""
+        return any(sp.kind in kinds for sp in self.kind_spans())
+
+    def words_between(self, start: int, end: int) -> int:
+        """Words between two offsets; a sentence end in between counts as far apart."""
+        piece = self.low[start:end]
+        if not piece or piece.isspace():
+            return 0
+        if any(c in piece for c in ".!?;\n"):
+            return 99
+        return len(piece.split())
+
+
+def _lower(text: str) -> str:
+    low = text.lower()
+    if len(low) != len(text):
+        # A few characters grow when lower-cased ("İ"); keep offsets aligned.
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    if "’" in low:
+        low = low.replace("’", "'")
+    return low
+
+
+def _scan(ctx: Context) -> dict[int, dict[str, list[Hit]]]:
+    """Run the automaton once; return each rule's matches by role, masked ones removed."""
+    pack = ctx.pack
+    if pack.automaton is None:
+        return {}
+    low = ctx.low
+    text = ctx.text
+    n = len(low)
+    found: list[tuple[int, int, tuple[tuple[int, str, str | None], ...]]] = []
+    mask_parts: set[str] = set()
+    for last, value in pack.automaton.iter(low):
+        size, need_left, need_right, closed, opened, special, part = value
+        start = last - size + 1
+        if need_left and start and low[start - 1].isalnum():
+            continue
+        end = last + 1
+        if not need_right or end >= n or not low[end].isalnum():
+            if special:
+                if special == SPECIAL_MONTH:
+                    if text[start].isupper():
+                        continue  # "May" the month is not "may" the hedge
+                else:
+                    mask_parts.add(part)
+            if closed:
+                found.append((start, end, closed))
+        if opened:
+            stop = end
+            while stop < n and (low[stop].isalnum() or low[stop] == "-"):
+                stop += 1
+            found.append((start, stop, opened))
+    if mask_parts:
+        ctx.set_spans(
+            _mask.merge(_mask.wording_spans(text, ctx.lang, lower=low, only=frozenset(mask_parts)))
+        )
+    by_rule: dict[int, dict[str, list[Hit]]] = {}
+    for start, end, entries in found:
+        if mask_parts and ctx.masked(start, end):
+            continue
+        for rule, role, payload in entries:
+            roles = by_rule.get(rule)
+            if roles is None:
+                by_rule[rule] = {role: [(start, end, payload)]}
+                continue
+            hits = roles.get(role)
+            if hits is None:
+                roles[role] = [(start, end, payload)]
+            else:
+                hits.append((start, end, payload))
+    return by_rule
+
+
+def _finding(
+    ctx: Context,
+    rule: Rule,
+    start: int,
+    end: int,
+    suggestion: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Finding:
+    text = ctx.text
+    flagged = text[start:end]
+    message = rule.message.replace("{text}", flagged)
+    if suggestion is None:
+        suggestion = rule.suggestion
+    if suggestion:
+        message = message.replace("{suggestion}", suggestion)
+    if extra:
+        for key, value in extra.items():
+            message = message.replace("{" + key + "}", str(value))
+            if suggestion:
+                suggestion = suggestion.replace("{" + key + "}", str(value))
+    line = ctx.line_of(start)
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return Finding(
+        category=rule.category,
+        rule=rule.id,
+        severity=rule.level,
+        message=message,
+        start=start,
+        end=end,
+        text=flagged,
+        suggestion=suggestion,
+        line=line,
+        column=column,
+    )
+
+
+def _longest_first(hits: list[Hit]) -> list[Hit]:
+    """Hits without overlaps, keeping the longest of overlapping ones."""
+    if len(hits) < 2:
+        return hits
+    ordered = sorted(hits, key=lambda h: (h[0], h[0] - h[1]))
+    kept: list[Hit] = [ordered[0]]
+    for hit in ordered[1:]:
+        if hit[0] < kept[-1][1]:
+            continue
+        kept.append(hit)
+    return kept
+
+
+def _tokens(roles: dict[str, list[Hit]], role: str = "tokens") -> list[Hit]:
+    hits = _longest_first(roles.get(role, []))
+    exceptions = roles.get("exceptions")
+    if exceptions and hits:
+        hits = [h for h in hits if not any(e[0] <= h[0] and h[1] <= e[1] for e in exceptions)]
+    return hits
+
+
+# -- kinds -------------------------------------------------------------------------------
+
+
+def _existence(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -> list[Finding]:
+    hits = _tokens(roles)
+    patterns = ctx.pack.regexes.get(index)
+    trigger = ctx.pack.triggers.get(index)
+    if patterns and (
+        trigger is None
+        or (_has_caps_run(ctx) if trigger == "capitals" else trigger.search(ctx.text))
+    ):
+        extra: list[Hit] = []
+        for pattern in patterns:
+            for m in pattern.finditer(ctx.text):
+                if m.end() > m.start() and not ctx.masked(m.start(), m.end()):
+                    extra.append((m.start(), m.end(), None))
+        if extra:
+            hits = _longest_first(hits + extra)
+    return [_finding(ctx, rule, s, e) for s, e, _ in hits]
+
+
+def _substitution(
+    ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]
+) -> list[Finding]:
+    return [_finding(ctx, rule, s, e, suggestion=p) for s, e, p in _tokens(roles, "swap")]
+
+
+def _occurrence(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -> list[Finding]:
+    hits = _tokens(roles)
+    limit = int(rule.spec["max"])
+    if len(hits) <= limit:
+        return []
+    if rule.spec.get("scope") == "sentence":
+        groups: dict[tuple[int, int], list[Hit]] = {}
+        for hit in hits:
+            groups.setdefault(ctx.sentence_of(hit[0]), []).append(hit)
+        over = [h for g in groups.values() if len(g) > limit for h in g[limit:]]
+    else:
+        over = hits[limit:]
+    return [_finding(ctx, rule, s, e, extra={"count": len(hits)}) for s, e, _ in over]
+
+
+def _requires(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -> list[Finding]:
+    needed = {ctx.sentence_of(s) for s, _, _ in roles.get("requires", ())}
+    kinds = rule.spec.get("requires_kinds") or ()
+    out = []
+    for s, e, _ in _tokens(roles):
+        bounds = ctx.sentence_of(s)
+        if bounds in needed or (kinds and ctx.kinds_in(bounds, kinds)):
+            continue
+        out.append(_finding(ctx, rule, s, e))
+    return out
+
+
+def _sequence(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -> list[Finding]:
+    anchors = roles.get("seq0")
+    if not anchors:
+        return []
+    followers = ctx.pack.followers[index]
+    unless = ctx.pack.unless.get(index)
+    exceptions = roles.get("exceptions", ())
+    low = ctx.low
+    found: list[Hit] = []
+    for start, end, _ in anchors:
+        pos = end
+        for follower in followers:
+            m = follower.match(low, pos)
+            if m is None:
+                break
+            pos = m.end()
+        else:
+            if unless is not None and unless.match(low, pos):
+                continue
+            if any(e[0] <= start and pos <= e[1] for e in exceptions):
+                continue
+            found.append((start, pos, None))
+    return [_finding(ctx, rule, s, e) for s, e, _ in _longest_first(found)]
+
+
+def _metric(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -> list[Finding]:
+    spec = rule.spec
+    metric = spec["metric"]
+    if metric == "sentence_words":
+        limit = int(spec.get("max", 35))
+        low = ctx.low
+        out = []
+        for s, e in ctx.segments():
+            # Only stretches long enough to hold that many words are split carefully.
+            if e - s <= limit * 5:
+                continue
+            for a, b in split(ctx.text[s:e], ctx.lang):
+                words = low.count(" ", s + a, s + b) + low.count("\n", s + a, s + b) + 1
+                if words > limit:
+                    out.append(
+                        _finding(ctx, rule, s + a, s + b, extra={"words": words, "max": limit})
+                    )
+        return out
+    if metric == "caps_ratio":
+        if not _has_caps_run(ctx):
+            return []
+        ratio, letters = _metrics.caps_ratio(ctx.text)
+        if letters >= int(spec.get("min_words", 20)) and ratio > float(spec.get("max", 0.5)):
+            # About the whole message, so it does not hide the capitals findings inside it.
+            return [_finding(ctx, rule, 0, 0, extra={"percent": round(ratio * 100)})]
+        return []
+    words, syllables = _metrics.counts(ctx.text, english=metric == "flesch")
+    if words < int(spec.get("min_words", 40)):
+        return []
+    cuts = ctx.cuts
+    sentences = len(cuts) + (1 if not cuts or ctx.text[cuts[-1] :].strip() else 0)
+    formula: Callable[[int, int, int], float] = getattr(_metrics, metric)
+    value = formula(words, max(sentences, 1), syllables)
+    if value >= float(spec.get("min", 40)):
+        return []
+    s, e = max(ctx.sentences, key=lambda span: span[1] - span[0], default=(0, 0))
+    return [_finding(ctx, rule, s, e, extra={"score": round(value)})]
+
+
+def _has_caps_run(ctx: Context) -> bool:
+    if ctx._caps is None:
+        ctx._caps = _metrics.has_capitals_run(ctx.text)
+    return ctx._caps
+
+
+def _script(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -> list[Finding]:
+    out = []
+    for item in ctx.pack.scripts[index](ctx, rule, roles):
+        start, end, extra = item
+        out.append(_finding(ctx, rule, start, end, extra=extra))
+    return out
+
+
+_KINDS: dict[str, Callable[[Context, int, Rule, dict[str, list[Hit]]], list[Finding]]] = {
+    "existence": _existence,
+    "substitution": _substitution,
+    "occurrence": _occurrence,
+    "requires": _requires,
+    "sequence": _sequence,
+    "metric": _metric,
+    "script": _script,
+}
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """Drop a finding inside another of the same category ("soon" in "as soon as possible")."""
+    findings.sort(key=lambda f: (f.start, f.start - f.end, f.rule))
+    kept: list[Finding] = []
+    for f in findings:
+        if f.end > f.start and any(
+            k.category == f.category and k.start <= f.start and f.end <= k.end and k.end > k.start
+            for k in kept[-6:]
+        ):
+            continue
+        kept.append(f)
+    return kept
+
+
+# -- which rules apply --------------------------------------------------------------------
+
+_NO_HITS: dict[str, list[Hit]] = {}
+_Handler = Callable[[Context, int, Rule, dict[str, list[Hit]]], list[Finding]]
+
+
+class _Applicable:
+    """The rules that can fire for one (stage, fault, language support) combination."""
+
+    __slots__ = ("always", "handlers", "matched")
+
+    def __init__(self, pack: Pack, stage: str | None, fault: str | None, independent: bool):
+        usable = []
+        for index, rule in enumerate(pack.rules):
+            if independent and not rule.any_language:
+                continue
+            if rule.stages is not None and stage not in rule.stages:
+                continue
+            if rule.faults is not None and fault not in rule.faults:
+                continue
+            usable.append(index)
+        always = set(pack.always)
+        self.handlers: dict[int, _Handler] = {
+            i: _structure if _is_structure(pack, i) else _KINDS[pack.rules[i].kind] for i in usable
+        }
+        # Rules that run on every message, and rules that run only when they matched.
+        self.always = tuple(i for i in usable if i in always)
+        self.matched = {i: h for i, h in self.handlers.items() if i not in always}
+
+
+def _is_structure(pack: Pack, index: int) -> bool:
+    from frankly.check import _scripts
+
+    return pack.scripts.get(index) is _scripts.structure
+
+
+def _structure(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -> list[Finding]:
+    # The built-in structure script, inlined: it runs for every message at every stage.
+    cues = roles.get("lex:cues")
+    if cues:
+        with_kinds = rule.spec.get("with_kinds")
+        if not with_kinds:
+            return []
+        for start, _, _ in cues:
+            if ctx.kinds_in(ctx.sentence_of(start), with_kinds):
+                return []
+    kinds = rule.spec.get("kinds")
+    if kinds and ctx.has_kind(kinds):
+        return []
+    return [_finding(ctx, rule, 0, 0)]
+
+
+def _applicable(pack: Pack, stage: str | None, fault: str | None, independent: bool) -> _Applicable:
+    key = (stage, fault, independent)
+    found = pack.cache.get(key)
+    if found is None:
+        # Built once per combination; a race only builds the same thing twice.
+        found = pack.cache[key] = _Applicable(pack, stage, fault, independent)
+    return found  # type: ignore[no-any-return]
+
+
+# -- entry point -------------------------------------------------------------------------
+
+
+def check(
+    text: str,
+    lang: str | None = None,
+    stage: str | None = None,
+    reply_to: str | None = None,
+    fault: str | None = None,
+    *,
+    rules: RuleSet | None = None,
+) -> Report:
+    """Check a customer-facing draft and return a Report of findings and a 0-100 score.
+
+    ``lang`` is "en", "es", another ISO code, or None/"auto" to detect it; for a language
+    without rules only language-independent rules run and the report says so in ``notes``.
+    ``stage`` (one of STAGES) turns on the structure checks for that message stage;
+    ``reply_to`` is the customer's message the draft answers (unanswered questions,
+    mirrored insults); ``fault`` ("ours", "partner", "customer", "outside") turns on the
+    admission check when it is ours. ``rules`` defaults to the built-in rules plus
+    ``FRANKLY_RULES_DIRS``. Pure and thread-safe.
+
+    Raises InvalidInput for empty text, an unknown stage or fault, or a malformed language.
+    """
+    if not isinstance(text, str):
+        raise InvalidInput("The draft must be text.")
+    if not text.strip():
+        raise InvalidInput("There is nothing to check: the draft is empty.")
+    if stage is not None and stage not in STAGES:
+        raise InvalidInput(f"Unknown stage {stage!r}: use one of {', '.join(STAGES)}.")
+    if fault is not None and fault not in FAULTS:
+        raise InvalidInput(f"Unknown fault {fault!r}: use one of {', '.join(FAULTS)}.")
+    if reply_to is not None and not isinstance(reply_to, str):
+        raise InvalidInput("The customer's message must be text.")
+    ruleset = rules if rules is not None else default_rules()
+    notes: list[str] = []
+    if lang is None or lang == "auto":
+        code, confidence = detect(text)
+    else:
+        code = lang.strip().lower()
+        if not _LANG_CODE.match(code) and code != "und":
+            raise InvalidInput(f"Unknown language {lang!r}: use an ISO code such as en or es.")
+        confidence = 1.0
+    pack = ruleset.packs.get(code)
+    independent = pack is None
+    if pack is None:
+        pack = ruleset.packs.get(_FALLBACK) or next(iter(ruleset.packs.values()))
+        supported = ", ".join(ruleset.languages())
+        if code == "und":
+            notes.append(
+                "Could not tell which language this is; only checks that work in any "
+                "language ran (capitals, exclamation marks, sentence length)."
+            )
+        else:
+            notes.append(
+                f"This text looks like {code!r}; Frankly has rules for {supported} only, so "
+                "only checks that work in any language ran."
+            )
+        if stage is not None:
+            notes.append("Structure checks need a supported language and were skipped.")
+    low = _lower(text)
+    ctx = Context(text, low, "und" if independent else code, pack, stage, fault, reply_to)
+    by_rule = _scan(ctx)
+    findings: list[Finding] = []
+    applies = _applicable(pack, stage, fault, independent)
+    rules_list = pack.rules
+    for index in applies.always:
+        rule = rules_list[index]
+        findings.extend(applies.handlers[index](ctx, index, rule, by_rule.get(index, _NO_HITS)))
+    for index, roles in by_rule.items():
+        handler = applies.matched.get(index)
+        if handler is not None:
+            findings.extend(handler(ctx, index, rules_list[index], roles))
+    if len(findings) > 1:
+        findings = _dedupe(findings)
+    found = tuple(findings)
+    return Report(
+        language=code,
+        language_confidence=confidence,
+        score=score(found),
+        findings=found,
+        stage=stage,
+        fault=fault,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,139 @@
+"""Claiming outbox jobs: each job goes to exactly one worker at a time.
+
+On PostgreSQL a claim locks the job's row with ``FOR UPDATE SKIP LOCKED``, so workers on
+several machines take different jobs without waiting for each other. On SQLite the claim
+runs in a ``BEGIN IMMEDIATE`` transaction, which serialises claims across processes.
+A claim is a lease: if the worker dies, the job can be claimed again once the lease ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, or_, select
+
+from frankly.store import Database
+from frankly.store._cadence_models import OutboxJob
+from frankly.store.models import Agent, Case, Customer, Message, utcnow
+
+
+@dataclass
+class Job:
+    """Everything a sender needs about one message, read when it was claimed."""
+
+    outbox_id: int
+    message_pk: int
+    rfc_message_id: str
+    attempts: int
+    interrupted: bool  # an earlier claim ended without a result (its worker died)
+    case_id: int
+    channel: str
+    language: str
+    subject: str | None
+    body: str
+    recipient: str | None
+    customer_name: str | None
+    owner_name: str | None
+    created_at: dt.datetime
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    tag: str = "Case"
+    fallback_subject: str = ""
+
+
+def claim(
+    db: Database,
+    worker: str,
+    *,
+    lease: dt.timedelta,
+    now: dt.datetime | None = None,
+    message_pk: int | None = None,
+) -> Job | None:
+    """Claim the next due job for ``worker`` (None when nothing is due).
+
+    A job is due when it is queued and its next attempt time has come, or when it is
+    being sent by a worker whose lease has run out. With ``message_pk``, only that
+    message's job is claimed, and a queued one is claimed even before its retry time.
+    """
+    now = now or utcnow()
+    with db.transaction() as session:
+        due = OutboxJob.next_attempt_at <= now
+        if message_pk is not None:
+            due = OutboxJob.message_id == message_pk
+        stmt = (
+            select(OutboxJob)
+            .where(
+                or_(
+                    and_(OutboxJob.state == "queued", due),
+                    and_(OutboxJob.state == "sending", OutboxJob.locked_until < now),
+                )
+            )
+            .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
+            .limit(1)
+        )
+        if message_pk is not None:
+            stmt = stmt.where(OutboxJob.message_id == message_pk)
+        if db.dialect == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        job = session.scalar(stmt)
+        if job is None:
+            return None
+        interrupted = job.state == "sending"
+        job.state = "sending"
+        job.attempts += 1
+        job.locked_by = worker
+        job.locked_until = now + lease
+        job.updated_at = now
+        message = session.get(Message, job.message_id)
+        assert message is not None
+        case = session.get(Case, message.case_id)
+        assert case is not None
+        customer = session.get(Customer, case.customer_id)
+        owner = session.get(Agent, case.owner_id) if case.owner_id else None
+        earlier = list(
+            session.execute(
+                select(Message.message_id, Message.direction)
+                .where(
+                    Message.case_id == case.id,
+                    Message.id != message.id,
+                    Message.message_id.is_not(None),
+                    or_(Message.direction == "in", Message.status == "sent"),
+                )
+                .order_by(Message.id)
+            )
+        )
+        references = [mid for mid, _ in earlier][-10:]
+        replied_to = message.in_reply_to or next(
+            (mid for mid, direction in reversed(earlier) if direction == "in"), None
+        )
+        return Job(
+            outbox_id=job.id,
+            message_pk=message.id,
+            rfc_message_id=message.message_id or "",
+            attempts=job.attempts,
+            interrupted=interrupted,
+            case_id=case.id,
+            channel=message.channel,
+            language=message.language,
+            subject=message.subject,
+            body=message.body,
+            recipient=message.recipient,
+            customer_name=customer.name if customer else None,
+            owner_name=owner.name if owner else None,
+            created_at=message.created_at,
+            in_reply_to=replied_to,
+            references=references,
+            fallback_subject=case.title,
+        )
+
+
+def outbox_counts(db: Database) -> dict[str, int]:
+    """How many jobs are in each state (queued, sending, sent, failed)."""
+    from sqlalchemy import func
+
+    with db.reading() as session:
+        rows = session.execute(select(OutboxJob.state, func.count()).group_by(OutboxJob.state))
+        counts = {state: 0 for state in ("queued", "sending", "sent", "failed")}
+        counts.update({state: int(n) for state, n in rows})
+        return counts
