@@ -140,3 +140,15 @@ def pg_db(pg_server: PostgresServer) -> Iterator[Database]:
     finally:
         database.dispose()
         _drop_pg(pg_server, name)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran on each database, so CI shows both engines ran."""
+    counts = {"sqlite": 0, "postgresql": 0}
+    for report in terminalreporter.stats.get("passed", []):
+        for engine in counts:
+            if f"[{engine}" in report.nodeid or f"-{engine}]" in report.nodeid:
+                counts[engine] += 1
+    terminalreporter.write_line(
+        f"database tests passed: {counts['sqlite']} on SQLite, {counts['postgresql']} on PostgreSQL"
+    )

@@ -550,7 +550,7 @@ def test_running_the_cadence_twice_changes_nothing_the_second_time(db: Database)
 def test_the_demo_shows_every_part_of_the_cadence(sqlite_db: Database) -> None:
     now = utcnow()
     load_demo(sqlite_db, now=now)
-    assert load_demo_cadence(sqlite_db, now=now)
+    # load_demo runs the cadence demo itself; a second run adds nothing.
     assert not load_demo_cadence(sqlite_db, now=now)
     rows = today(sqlite_db, now=now)
     kinds = {r.kind for r in rows} | {a.kind for r in rows for a in r.also}
@@ -568,10 +568,11 @@ def test_frankly_today_from_the_cli(use_db: Database) -> None:
     open_late(use_db, customer, agent, known=utcnow() - 5 * H)
     result = CliRunner().invoke(app, ["today"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "Tell Acme Retail about Order 4471 held at customs" in result.output
+    assert "Tell Acme Retail about" in result.output
     assert "1 case(s) need you, 1 of them alarms" in result.output
     as_json = CliRunner().invoke(app, ["today", "--json", "--agent", "james@n.example"])
     assert '"kind": "late_to_tell"' in as_json.output and '"chased_share"' in as_json.output
+    assert "Tell Acme Retail about Order 4471 held at customs" in as_json.output
     unknown = CliRunner().invoke(app, ["today", "--agent", "who@n.example"])
     assert unknown.exit_code == 2
 

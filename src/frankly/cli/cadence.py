@@ -250,7 +250,12 @@ def today_command(
     if not rows:
         console.print("Nothing is owed right now.")
         return
-    table = Table("case", "", "what to do", "why", box=None, show_lines=False)
+    # The action and the reason are what the agent reads: wrap them, never cut them off.
+    table = Table(box=None, show_lines=False, expand=True)
+    table.add_column("case", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("what to do", overflow="fold", ratio=1)
+    table.add_column("why", overflow="fold", ratio=1)
     for row in rows:
         mark = "[bold red]![/]" if row.alarm else ""
         why = row.why + "".join(f"\n· {r.why}" for r in row.also)
