@@ -147,7 +147,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     counts = {"sqlite": 0, "postgresql": 0}
     for report in terminalreporter.stats.get("passed", []):
         for engine in counts:
-            if f"[{engine}" in report.nodeid or f"-{engine}]" in report.nodeid:
+            params = report.nodeid.rpartition("[")[2].rstrip("]").split("-")
+            if "[" in report.nodeid and engine in params:
                 counts[engine] += 1
     terminalreporter.write_line(
         f"database tests passed: {counts['sqlite']} on SQLite, {counts['postgresql']} on PostgreSQL"

@@ -507,3 +507,31 @@ def test_sign_in_tokens_and_rate_limits_on_both_engines(db: Database) -> None:
     assert web_auth.agent_for_token(db, raw).id == agent.id
     assert web_auth.agent_for_token(db, raw + "x") is None
     assert web_auth.secret_key(db) == web_auth.secret_key(Database(db.url))
+
+
+def test_api_records_milestones_and_drafts_the_update(api: Client, site: Site) -> None:
+    case = cases.find_case_by_ref(site.db, "demo:01")
+    assert case is not None
+    url = f"/api/v1/cases/{case.id}/milestones"
+    body = {"code": "at_our_warehouse", "happened_at": "2026-11-23T08:00:00+00:00"}
+    first = api.post(url, json=body)
+    assert first.status_code == 201, first.text
+    assert first.json()["code"] == "at_our_warehouse"
+    update = first.json()["update_message"]
+    assert update["status"] == "draft" and update["stage"] == "update"
+    again = api.post(url, json=body)
+    assert again.status_code == 200 and again.json()["created"] is False
+    assert api.post(url, json={"code": ""}).status_code == 422
+    assert api.post("/api/v1/cases/99999/milestones", json=body).status_code == 404
+
+
+def test_api_redeems_a_code_once(api: Client, site: Site) -> None:
+    case = cases.find_case_by_ref(site.db, "demo:05")
+    assert case is not None
+    code = cases.issue_code(site.db, case.id).code
+    first = api.post(f"/api/v1/codes/{code}/redeem")
+    assert first.status_code == 200, first.text
+    second = api.post(f"/api/v1/codes/{code}/redeem")
+    assert second.status_code == 409
+    assert second.json()["error"]["code"] == "conflict"
+    assert api.post("/api/v1/codes/NOSUCHCODE/redeem").status_code == 404

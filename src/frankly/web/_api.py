@@ -144,6 +144,12 @@ class NoteIn(Strict):
     text: Text(20_000, 1)  # type: ignore[valid-type]
 
 
+class MilestoneIn(Strict):
+    code: Text(64, 1)  # type: ignore[valid-type]
+    happened_at: dt.datetime | None = None
+    note: Text(500, 0) | None = None  # type: ignore[valid-type]
+
+
 class MessageIn(Strict):
     direction: Literal["in", "out"]
     body: Text(100_000, 1)  # type: ignore[valid-type]
@@ -240,6 +246,34 @@ def change_state(request: Request, me: Me, case_id: Id, body: StateIn) -> dict[s
 @router.post("/cases/{case_id}/notes", status_code=201, summary="Add a note to the timeline")
 def add_note(request: Request, me: Me, case_id: Id, body: NoteIn) -> dict[str, Any]:
     return cases.add_note(_db(request), case_id, body.text, author=me.email).to_dict()
+
+
+@router.post(
+    "/cases/{case_id}/milestones",
+    status_code=201,
+    summary="Record a logistics milestone; drafts the update that shows the movement",
+)
+def record_milestone(
+    request: Request, me: Me, case_id: Id, body: MilestoneIn, response: Response
+) -> dict[str, Any]:
+    result = cases.record_milestone(
+        _db(request),
+        case_id,
+        body.code,
+        happened_at=body.happened_at,
+        note=body.note,
+        author=me.email,
+    )
+    if not result.created:
+        response.status_code = 200  # the same milestone again: nothing new was written
+    return result.to_dict()
+
+
+@router.post("/codes/{code}/redeem", summary="Redeem a follow-up discount code (once only)")
+def redeem_code(
+    request: Request, me: Me, code: Annotated[str, Path(min_length=1, max_length=64)]
+) -> dict[str, Any]:
+    return cases.redeem_code(_db(request), code, by=me.email).to_dict()
 
 
 @router.get("/cases/{case_id}/events", summary="The case's timeline (read-only), oldest first")
