@@ -8,6 +8,7 @@ no matches cost nothing unless they are metrics or scripts.
 
 from __future__ import annotations
 
+import os
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
@@ -40,6 +41,9 @@ Hit = tuple[int, int, str | None]
 
 def default_rules() -> RuleSet:
     """Built-in rules plus the packs named in ``FRANKLY_RULES_DIRS`` (cached)."""
+    if not os.environ.get(RULES_ENV):
+        # The common case: no extra packs, so skip building and resolving a folder list.
+        return load_rules(())
     return load_rules(extra_dirs(RULES_ENV))
 
 
@@ -56,6 +60,7 @@ class Context:
     __slots__ = (
         "_all_kinds",
         "_caps",
+        "_cheap_kinds",
         "_cuts",
         "_dates",
         "_lines",
@@ -102,6 +107,7 @@ class Context:
         self._caps: bool | None = None
         self._lines: list[int] | None = None
         self._sentence_kinds: dict[tuple[int, int], frozenset[str]] = {}
+        self._cheap_kinds: dict[tuple[int, int], set[str]] = {}
 
     def set_spans(self, spans: list[_mask.Span]) -> None:
         self.spans = spans
@@ -170,13 +176,19 @@ class Context:
         found = self._sentence_kinds.get(bounds)
         if found is None:
             s, e = bounds
-            names = {d.kind for d in _mask.date_word_spans(self.low, self.lang, s, e)}
-            names.update(
-                sp.kind
-                for sp in self.spans
-                if sp.kind in ("email", "url") and sp.start < e and sp.end > s
-            )
-            names.update(sp.kind for sp in _mask.number_spans(self.text, self.lang, s, e))
+            names = self._cheap_kinds.get(bounds)
+            if names is None:
+                names = {d.kind for d in _mask.date_word_spans(self.low, self.lang, s, e)}
+                names.update(
+                    sp.kind
+                    for sp in self.spans
+                    if sp.kind in ("email", "url") and sp.start < e and sp.end > s
+                )
+                self._cheap_kinds[bounds] = names
+            if any(k in names for k in kinds):
+                # Numbers only add kinds, so the (slower) number scan cannot change the answer.
+                return True
+            names = names | {sp.kind for sp in _mask.number_spans(self.text, self.lang, s, e)}
             found = frozenset(names)
             self._sentence_kinds[bounds] = found
         return any(k in found for k in kinds)
@@ -205,8 +217,11 @@ def _lower(text: str) -> str:
     return low
 
 
-def _scan(ctx: Context) -> dict[int, dict[str, list[Hit]]]:
-    """Run the automaton once; return each rule's matches by role, masked ones removed."""
+def _scan(ctx: Context, wanted: frozenset[int]) -> dict[int, dict[str, list[Hit]]]:
+    """Run the automaton once; return each rule's matches by role, masked ones removed.
+
+    Only rules in ``wanted`` (those that can fire for this stage and fault) are collected.
+    """
     pack = ctx.pack
     if pack.automaton is None:
         return {}
@@ -214,9 +229,11 @@ def _scan(ctx: Context) -> dict[int, dict[str, list[Hit]]]:
     text = ctx.text
     n = len(low)
     found: list[tuple[int, int, tuple[tuple[int, str, str | None], ...]]] = []
+    add = found.append
     mask_parts: set[str] = set()
-    for last, value in pack.automaton.iter(low):
-        size, need_left, need_right, closed, opened, special, part = value
+    for last, (size, need_left, need_right, closed, opened, special, part) in pack.automaton.iter(
+        low
+    ):
         start = last - size + 1
         if need_left and start and low[start - 1].isalnum():
             continue
@@ -229,30 +246,31 @@ def _scan(ctx: Context) -> dict[int, dict[str, list[Hit]]]:
                 else:
                     mask_parts.add(part)
             if closed:
-                found.append((start, end, closed))
+                add((start, end, closed))
         if opened:
             stop = end
             while stop < n and (low[stop].isalnum() or low[stop] == "-"):
                 stop += 1
-            found.append((start, stop, opened))
+            add((start, stop, opened))
     if mask_parts:
         ctx.set_spans(
             _mask.merge(_mask.wording_spans(text, ctx.lang, lower=low, only=frozenset(mask_parts)))
         )
     by_rule: dict[int, dict[str, list[Hit]]] = {}
+    masked = ctx.masked if mask_parts else None
     for start, end, entries in found:
-        if mask_parts and ctx.masked(start, end):
+        if masked is not None and masked(start, end):
             continue
         for rule, role, payload in entries:
+            if rule not in wanted:
+                continue
             roles = by_rule.get(rule)
             if roles is None:
                 by_rule[rule] = {role: [(start, end, payload)]}
-                continue
-            hits = roles.get(role)
-            if hits is None:
-                roles[role] = [(start, end, payload)]
+            elif role in roles:
+                roles[role].append((start, end, payload))
             else:
-                hits.append((start, end, payload))
+                roles[role] = [(start, end, payload)]
     return by_rule
 
 
@@ -479,7 +497,7 @@ _Handler = Callable[[Context, int, Rule, dict[str, list[Hit]]], list[Finding]]
 class _Applicable:
     """The rules that can fire for one (stage, fault, language support) combination."""
 
-    __slots__ = ("always", "handlers", "matched")
+    __slots__ = ("always", "handlers", "matched", "wanted")
 
     def __init__(self, pack: Pack, stage: str | None, fault: str | None, independent: bool):
         usable = []
@@ -498,6 +516,7 @@ class _Applicable:
         # Rules that run on every message, and rules that run only when they matched.
         self.always = tuple(i for i in usable if i in always)
         self.matched = {i: h for i, h in self.handlers.items() if i not in always}
+        self.wanted = frozenset(self.handlers)
 
 
 def _is_structure(pack: Pack, index: int) -> bool:
@@ -557,7 +576,7 @@ def check(
     """
     if not isinstance(text, str):
         raise InvalidInput("The draft must be text.")
-    if not text.strip():
+    if not text or text.isspace():  # same test as "not text.strip()", without the copy
         raise InvalidInput("There is nothing to check: the draft is empty.")
     if stage is not None and stage not in STAGES:
         raise InvalidInput(f"Unknown stage {stage!r}: use one of {', '.join(STAGES)}.")
@@ -593,9 +612,9 @@ def check(
             notes.append("Structure checks need a supported language and were skipped.")
     low = _lower(text)
     ctx = Context(text, low, "und" if independent else code, pack, stage, fault, reply_to)
-    by_rule = _scan(ctx)
-    findings: list[Finding] = []
     applies = _applicable(pack, stage, fault, independent)
+    by_rule = _scan(ctx, applies.wanted)
+    findings: list[Finding] = []
     rules_list = pack.rules
     for index in applies.always:
         rule = rules_list[index]

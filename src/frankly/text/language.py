@@ -45,6 +45,12 @@ def _unique() -> tuple[frozenset[str], ...]:
     )
 
 
+@cache
+def _sole_owner() -> dict[str, int]:
+    """Each word only one language uses, mapped to that language's index."""
+    return {w: i for i, own in enumerate(_unique()) for w in own}
+
+
 def _scores(hits: set[str] | frozenset[str], langs: int) -> list[float]:
     _, index, _, _ = _table()
     scores = [0.0] * langs
@@ -60,11 +66,12 @@ def _scores(hits: set[str] | frozenset[str], langs: int) -> list[float]:
 def _verdict(scores: list[float], langs: tuple[str, ...]) -> tuple[str, float]:
     if not langs:
         return ("und", 0.0)
-    best = max(range(len(langs)), key=scores.__getitem__)
-    top = scores[best]
+    top = max(scores)
     if top <= 0.0:
         return ("und", 0.0)
-    second = max((s for i, s in enumerate(scores) if i != best), default=0.0)
+    best = scores.index(top)  # the first of equal tops, as max() with a key would pick
+    # The highest of the others: a tie for the top shows up as second == top.
+    second = sorted(scores)[-2] if len(scores) > 1 else 0.0
     if second >= top:
         return ("und", 0.0)
     margin = (top - second) / top
@@ -84,7 +91,13 @@ def detect(text: str) -> tuple[str, float]:
     # the words only one language uses, usually settle it.
     hits = known.intersection(text[:_FAST_SAMPLE].lower().split())
     if len(hits) >= 4:
-        fast = [len(hits.intersection(own)) for own in _unique()]
+        # Count each hit once against the one language that owns it alone (if any).
+        fast = [0] * len(langs)
+        sole = _sole_owner()
+        for word in hits:
+            i = sole.get(word)
+            if i is not None:
+                fast[i] += 1
         ordered = sorted(fast)
         if ordered[-1] >= 4 and (len(ordered) < 2 or ordered[-2] * 3 < ordered[-1]):
             return _verdict([float(x) for x in fast], langs)
