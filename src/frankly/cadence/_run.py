@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, and_, cast, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from frankly import cases
 from frankly.cadence._settings import CadenceSettings, settings_for
@@ -70,105 +72,252 @@ class RunReport:
 def run_due(db: Database, now: dt.datetime | None = None) -> RunReport:
     """Bring every case's cadence up to ``now`` (see the module docstring).
 
-    A failure on one case is logged and reported in ``errors``; the others still run.
+    Only cases that can have something to do are read: each kind of work is one query
+    on the indexed state, due times and the missing step, trigger or review, so a run
+    costs what is due, not how many cases are open. A failure on one case is logged and
+    reported in ``errors``; the others still run.
     """
     now = now or utcnow()
     report = RunReport()
     report.missed = len(cases.settle_overdue(db, now=now))
+    settings: dict[str, CadenceSettings] = {}
     with db.reading() as session:
-        rows = list(
-            session.execute(
-                select(Case, Customer)
-                .join(Customer, Customer.id == Case.customer_id)
-                .where(Case.state.in_((*OPEN, "resolved", "followed_up")))
+        live = (*OPEN, "resolved", "followed_up")
+        for kind in session.scalars(select(Case.kind).where(Case.state.in_(live)).distinct()):
+            settings[kind] = settings_for(kind)
+        work = _Work.find(session, settings, now)
+
+    def each(rows: list[Any], what: Callable[[Any], int]) -> int:
+        done = 0
+        for row in rows:
+            try:
+                done += what(row)
+            except FranklyError as exc:
+                case_id = row[0].id if isinstance(row, tuple) else row.id
+                log.warning("cadence skipped case %s: %s", case_id, exc)
+                report.errors.append(f"case {case_id}: {exc}")
+        return done
+
+    report.triggers += each(work.late_eta, lambda r: _eta_trigger(db, r[0], work.eta_at, now))
+    report.triggers += each(work.unpaid, lambda r: _payment_trigger(db, r[0], r[1], now))
+    report.triggers += each(
+        work.stuck, lambda r: _stuck_trigger(db, r[0], settings[r[0].kind], r[1:], now)
+    )
+    report.scheduled += each(
+        work.ladders, lambda r: _ladder(db, r[0], r[1], settings[r[0].kind], work.steps, now)
+    )
+    report.scheduled += each(work.follow_ups, lambda c: _follow_up(db, c, settings[c.kind], now))
+    report.reviews += each(work.reviews, lambda c: _review(db, c, settings[c.kind], now))
+    _draft_due(db, now, settings, report)
+    return report
+
+
+@dataclass
+class _Work:
+    """The cases one run has something to do for, each list from one query."""
+
+    late_eta: list[tuple[Case]]  # a new ETA after the promised date, not fired yet
+    unpaid: list[tuple[Case, Customer]]  # due date past (or about to be), not fired yet
+    stuck: list[tuple[Case, str, dt.datetime, int]]  # latest milestone old, not fired yet
+    ladders: list[tuple[Case, Customer]]  # a due date and rungs not scheduled yet
+    follow_ups: list[Case]  # resolved without a follow-up scheduled
+    reviews: list[Case]  # resolved without a review
+    eta_at: dict[int, dt.datetime]  # when each late_eta case's new ETA was recorded
+    steps: set[tuple[int, str, str]]  # the ladder cases' scheduled steps
+
+    @classmethod
+    def find(
+        cls, session: Session, settings: dict[str, CadenceSettings], now: dt.datetime
+    ) -> _Work:
+        open_ = Case.state.in_(OPEN)
+        with_customer = select(Case, Customer).join(Customer, Customer.id == Case.customer_id)
+        new_eta, promised = _fact("new_eta"), _fact("promised_date")
+        late_eta = session.execute(
+            select(Case).where(
+                open_,
+                func.substr(new_eta, 1, 10) > func.substr(promised, 1, 10),
+                ~_fired("new_eta:", func.substr(new_eta, 1, 10)),
             )
-        )
-        steps = {(s.case_id, s.kind, s.stage) for s in session.scalars(select(ScheduledStep))}
-        reviewed = set(session.scalars(select(Review.case_id)))
-        latest_milestone = {
-            case_id: (code, at, mid)
-            for case_id, code, at, mid in session.execute(
-                select(
-                    Milestone.case_id, Milestone.code, Milestone.happened_at, Milestone.id
-                ).order_by(Milestone.happened_at, Milestone.id)
+        ).all()
+        due_date = _fact("due_date")
+        # A customer's day can be a day ahead of UTC: the exact check is per time zone.
+        tomorrow = (now.astimezone(dt.UTC).date() + dt.timedelta(days=1)).isoformat()
+        unpaid = session.execute(
+            with_customer.where(
+                open_,
+                func.substr(due_date, 1, 10) < tomorrow,
+                ~_fired("payment_overdue:", func.substr(due_date, 1, 10)),
             )
-        }
-        eta_recorded = dict(
+        ).all()
+        stuck: list[Any] = []
+        limits = [rules.milestone_stuck_after for rules in settings.values()]
+        if limits:
+            later = aliased(Milestone)
+            newer = (
+                select(later.id)
+                .where(
+                    later.case_id == Milestone.case_id,
+                    or_(
+                        later.happened_at > Milestone.happened_at,
+                        and_(later.happened_at == Milestone.happened_at, later.id > Milestone.id),
+                    ),
+                )
+                .exists()
+            )
+            stuck = session.execute(
+                select(Case, Milestone.code, Milestone.happened_at, Milestone.id)
+                .join(Milestone, Milestone.case_id == Case.id)
+                .where(
+                    open_,
+                    Milestone.code != "delivered",
+                    Milestone.happened_at < now - min(limits),
+                    ~newer,
+                    ~_fired("milestone_stuck:", cast(Milestone.id, String)),
+                )
+            ).all()
+        ladders: list[Any] = []
+        for kind, rules in settings.items():
+            if not rules.payment_ladder:
+                continue
+            stages = [stage for stage, _ in rules.payment_ladder]
+            scheduled = (
+                select(func.count(ScheduledStep.id))
+                .where(
+                    ScheduledStep.case_id == Case.id,
+                    ScheduledStep.kind == "payment_reminder",
+                    ScheduledStep.stage.in_(stages),
+                )
+                .scalar_subquery()
+            )
+            ladders += session.execute(
+                with_customer.where(
+                    open_, Case.kind == kind, due_date.is_not(None), scheduled < len(stages)
+                )
+            ).all()
+        follow_ups = session.scalars(
+            select(Case).where(
+                Case.state == "resolved",
+                Case.resolved_at.is_not(None),
+                ~select(ScheduledStep.id)
+                .where(
+                    ScheduledStep.case_id == Case.id,
+                    ScheduledStep.kind == "follow_up",
+                    ScheduledStep.stage == "follow_up",
+                )
+                .exists(),
+            )
+        ).all()
+        reviews = session.scalars(
+            select(Case).where(
+                Case.state.in_(("resolved", "followed_up")),
+                Case.resolved_at.is_not(None),
+                ~select(Review.id).where(Review.case_id == Case.id).exists(),
+            )
+        ).all()
+        eta_ids = [row[0].id for row in late_eta]
+        eta_at = dict(
             session.execute(
                 select(Event.case_id, func.max(Event.at))
                 .where(
+                    Event.case_id.in_(eta_ids),
                     Event.kind == "fact_recorded",
                     Event.payload["key"].as_string() == "new_eta",
                 )
                 .group_by(Event.case_id)
             ).all()
         )
-    settings: dict[str, CadenceSettings] = {}
-    for case, customer in rows:
-        rules = settings.setdefault(case.kind, settings_for(case.kind))
-        try:
-            if case.state in OPEN:
-                report.triggers += _triggers(
-                    db, case, customer, rules, latest_milestone, eta_recorded, now
+        ladder_ids = [row[0].id for row in ladders]
+        steps = {
+            (case_id, kind, stage)
+            for case_id, kind, stage in session.execute(
+                select(ScheduledStep.case_id, ScheduledStep.kind, ScheduledStep.stage).where(
+                    ScheduledStep.case_id.in_(ladder_ids)
                 )
-                report.scheduled += _ladder(db, case, customer, rules, steps, now)
-            if (
-                case.state == "resolved"
-                and case.resolved_at is not None
-                and (case.id, "follow_up", "follow_up") not in steps
-            ):
-                due = case.resolved_at + dt.timedelta(days=rules.follow_up_after_days)
-                _, created = cases.schedule_step(db, case.id, "follow_up", "follow_up", due, at=now)
-                report.scheduled += int(created)
-            if case.state in ("resolved", "followed_up") and case.id not in reviewed:
-                assert case.resolved_at is not None
-                _, created = cases.open_review(
-                    db, case.id, due_at=case.resolved_at + rules.review_within, at=now
-                )
-                report.reviews += int(created)
-        except FranklyError as exc:
-            log.warning("cadence skipped case %s: %s", case.id, exc)
-            report.errors.append(f"case {case.id}: {exc}")
-    _draft_due(db, now, settings, report)
-    return report
+            )
+        }
+        return cls(
+            late_eta=[tuple(r) for r in late_eta],  # type: ignore[misc]
+            unpaid=[tuple(r) for r in unpaid],  # type: ignore[misc]
+            stuck=[tuple(r) for r in stuck],
+            ladders=[tuple(r) for r in ladders],
+            follow_ups=list(follow_ups),
+            reviews=list(reviews),
+            eta_at=eta_at,
+            steps=steps,
+        )
 
 
-def _triggers(
+def _fact(name: str) -> Any:
+    return Case.facts[name].as_string()
+
+
+def _fired(prefix: str, value: Any) -> Any:
+    """EXISTS a ``trigger_fired`` event on the case with the key ``prefix`` + ``value``."""
+    return (
+        select(Event.id)
+        .where(
+            Event.case_id == Case.id,
+            Event.kind == "trigger_fired",
+            Event.payload["key"].as_string() == literal(prefix) + value,
+        )
+        .exists()
+    )
+
+
+def _eta_trigger(db: Database, case: Case, eta_at: dict[int, dt.datetime], now: dt.datetime) -> int:
+    facts = dict(case.facts or {})
+    new_eta, promised = _date(facts.get("new_eta")), _date(facts.get("promised_date"))
+    if not (new_eta and promised and new_eta > promised):
+        return 0
+    values = {"new_eta": new_eta.isoformat(), "promised_date": promised.isoformat()}
+    since = eta_at.get(case.id) or case.created_at
+    return int(_fire(db, case, f"new_eta:{new_eta.isoformat()}", "new_eta", values, since, now))
+
+
+def _payment_trigger(db: Database, case: Case, customer: Customer, now: dt.datetime) -> int:
+    facts = dict(case.facts or {})
+    due = _date(facts.get("due_date"))
+    if not due or _paid(facts) or due >= _local_date(now, customer.timezone):
+        return 0
+    values = {
+        "invoice": str(facts.get("invoice_number") or facts.get("invoice") or ""),
+        "due_date": due.isoformat(),
+    }
+    zone = _zone(customer.timezone)
+    since = dt.datetime.combine(due + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+    key = f"payment_overdue:{due.isoformat()}"
+    return int(_fire(db, case, key, "payment_overdue", values, since, now))
+
+
+def _stuck_trigger(
     db: Database,
     case: Case,
-    customer: Customer,
     rules: CadenceSettings,
-    latest_milestone: dict[int, tuple[str, dt.datetime, int]],
-    eta_recorded: dict[int, dt.datetime],
+    milestone: tuple[str, dt.datetime, int],
     now: dt.datetime,
 ) -> int:
-    facts = dict(case.facts or {})
-    fired = 0
-    new_eta, promised = _date(facts.get("new_eta")), _date(facts.get("promised_date"))
-    if new_eta and promised and new_eta > promised:
-        values = {"new_eta": new_eta.isoformat(), "promised_date": promised.isoformat()}
-        since = eta_recorded.get(case.id) or case.created_at
-        key = f"new_eta:{new_eta.isoformat()}"
-        fired += _fire(db, case, key, "new_eta", values, since, now)
-    due = _date(facts.get("due_date"))
-    if due and not _paid(facts) and due < _local_date(now, customer.timezone):
-        values = {
-            "invoice": str(facts.get("invoice_number") or facts.get("invoice") or ""),
-            "due_date": due.isoformat(),
-        }
-        key = f"payment_overdue:{due.isoformat()}"
-        zone = _zone(customer.timezone)
-        since = dt.datetime.combine(due + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
-        fired += _fire(db, case, key, "payment_overdue", values, since, now)
-    milestone = latest_milestone.get(case.id)
-    if milestone is not None:
-        code, happened_at, milestone_id = milestone
-        if code != "delivered" and now - happened_at > rules.milestone_stuck_after:
-            values = {"milestone": code, "since": happened_at.isoformat()}
-            key = f"milestone_stuck:{milestone_id}"
-            since = happened_at + rules.milestone_stuck_after
-            fired += _fire(db, case, key, "milestone_stuck", values, since, now)
-    return fired
+    code, happened_at, milestone_id = milestone
+    if code == "delivered" or now - happened_at <= rules.milestone_stuck_after:
+        return 0
+    values = {"milestone": code, "since": happened_at.isoformat()}
+    since = happened_at + rules.milestone_stuck_after
+    key = f"milestone_stuck:{milestone_id}"
+    return int(_fire(db, case, key, "milestone_stuck", values, since, now))
+
+
+def _follow_up(db: Database, case: Case, rules: CadenceSettings, now: dt.datetime) -> int:
+    assert case.resolved_at is not None
+    due = case.resolved_at + dt.timedelta(days=rules.follow_up_after_days)
+    _, created = cases.schedule_step(db, case.id, "follow_up", "follow_up", due, at=now)
+    return int(created)
+
+
+def _review(db: Database, case: Case, rules: CadenceSettings, now: dt.datetime) -> int:
+    assert case.resolved_at is not None
+    _, created = cases.open_review(
+        db, case.id, due_at=case.resolved_at + rules.review_within, at=now
+    )
+    return int(created)
 
 
 def _fire(

@@ -54,33 +54,52 @@ class CadenceSettings:
 def settings_for(kind: str) -> CadenceSettings:
     """The cadence of ``kind``: its playbook's where there is one, the defaults otherwise.
 
-    The business switches on what touches customers without a person (``FRANKLY_AUTO_SEND_
-    REMINDERS=1``) and the thank-you code (``FRANKLY_FOLLOW_UP_DISCOUNT=10``) in its
-    environment. Never raises: a broken or missing playbook means the defaults.
+    What touches customers without a person, and the thank-you code, have business-wide
+    defaults in the environment (``FRANKLY_AUTO_SEND_REMINDERS=1``,
+    ``FRANKLY_FOLLOW_UP_DISCOUNT=10``); a playbook that sets ``auto_send_reminders`` or
+    ``follow_up_discount`` overrides them for its kind. Never raises: a broken or missing
+    playbook means the defaults.
     """
-    settings = CadenceSettings(kind=kind)
+    settings = CadenceSettings(
+        kind=kind,
+        auto_send_reminders=_flag("FRANKLY_AUTO_SEND_REMINDERS", False),
+        discount_percent=_int("FRANKLY_FOLLOW_UP_DISCOUNT", 0),
+    )
     if kind == "overdue_payment":
         settings = replace(settings, payment_ladder=PAYMENT_LADDER)
     cadence = _playbook_cadence(kind)
-    if cadence is not None:
-        ladder = tuple(
-            (step.stage, int(step.offset_days)) for step in getattr(cadence, "payment_ladder", ())
-        )
+    if cadence is None:
+        return settings
+    ladder = tuple(
+        (step.stage, int(step.offset_days)) for step in getattr(cadence, "payment_ladder", ())
+    )
+    settings = replace(
+        settings,
+        first_notice_within=cadence.first_notice_within,
+        update_every=cadence.update_every,
+        follow_up_after_days=int(cadence.follow_up_after_days),
+        auto_send_updates=bool(cadence.auto_send_updates),
+        milestones=tuple(getattr(cadence, "milestones", ()) or ()),
+        payment_ladder=ladder or settings.payment_ladder,
+        from_playbook=True,
+    )
+    reminders = getattr(cadence, "auto_send_reminders", None)
+    if reminders is not None:
+        settings = replace(settings, auto_send_reminders=bool(reminders))
+    stuck = getattr(cadence, "milestone_stuck_after", None)
+    if stuck is not None:
+        settings = replace(settings, milestone_stuck_after=stuck)
+    discount = getattr(cadence, "follow_up_discount", None)
+    if discount is not None:
+        business = settings.discount_percent  # 0: the business has codes off
+        enabled = business > 0 if discount.enabled is None else bool(discount.enabled)
+        percent = discount.percent or business or DISCOUNT_PERCENT
         settings = replace(
             settings,
-            first_notice_within=cadence.first_notice_within,
-            update_every=cadence.update_every,
-            follow_up_after_days=int(cadence.follow_up_after_days),
-            auto_send_updates=bool(cadence.auto_send_updates),
-            milestones=tuple(getattr(cadence, "milestones", ()) or ()),
-            payment_ladder=ladder or settings.payment_ladder,
-            from_playbook=True,
+            discount_percent=int(percent) if enabled else 0,
+            discount_valid_days=int(discount.valid_days or settings.discount_valid_days),
         )
-    return replace(
-        settings,
-        auto_send_reminders=_flag("FRANKLY_AUTO_SEND_REMINDERS", settings.auto_send_reminders),
-        discount_percent=_int("FRANKLY_FOLLOW_UP_DISCOUNT", settings.discount_percent),
-    )
+    return settings
 
 
 def _playbook_cadence(kind: str) -> object | None:

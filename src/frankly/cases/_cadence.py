@@ -7,6 +7,7 @@ inside the same transaction, so a milestone never exists without its update draf
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from frankly.cases import _validate as v
 from frankly.cases._cases import _case, make_message_id
+from frankly.cases._outbox import queue_in
 from frankly.cases._timeline import record
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.store import Database
@@ -65,9 +67,11 @@ def record_milestone(
 ) -> MilestoneResult:
     """Record a logistics milestone and draft the ``update`` message that shows the movement.
 
-    The same milestone (case, code, time) recorded twice is stored once (``created`` is
-    False the second time). The case's ``milestone`` fact follows the latest milestone.
-    Raises ``InvalidInput`` or ``NotFound``.
+    Where the case's playbook sets ``auto_send_updates``, the update is approved and queued
+    in the same transaction (when the customer has an address). The same milestone (case,
+    code, time) recorded twice is stored once (``created`` is False the second time). The
+    case's ``milestone`` fact follows the latest milestone. Raises ``InvalidInput`` or
+    ``NotFound``.
     """
     code = v.identifier(code.strip().lower(), "milestone")
     note = v.optional_text(note, "note", max_length=500)
@@ -127,7 +131,20 @@ def record_milestone(
         if draft_update and case.state in ("open", "notified", "resolving"):
             message = compose_into(session, case, "update", author, now)
             milestone.update_message_id = message.id
+            if _auto_send_updates(case.kind):
+                # No address to send to: the update waits as a draft for a person.
+                with contextlib.suppress(InvalidInput):
+                    queue_in(session, case, message, AUTOMATIC, now)
         return MilestoneResult(milestone, True, message)
+
+
+AUTOMATIC = "frankly (automatic)"
+
+
+def _auto_send_updates(kind: str) -> bool:
+    from frankly.cadence._settings import settings_for
+
+    return settings_for(kind).auto_send_updates
 
 
 def list_milestones(db: Database, case_id: int) -> list[Milestone]:

@@ -55,21 +55,30 @@ def approve_message(
             raise Conflict(f"Message {message_id} is from the customer: it cannot be sent")
         if message.status not in APPROVABLE:
             raise Conflict(f"Message {message_id} is {message.status} already")
-        customer = session.get(Customer, case.customer_id)
-        assert customer is not None
-        _address(message, customer)
         if next_update_at is not None:
             message.next_update_at = next_update_at
-        if message.next_update_at is not None:
-            _propose(session, case, message, now)
-        if message.message_id is None:
-            message.message_id = make_message_id(message.id, case.id)
-        message.status = "queued"
-        _enqueue(session, message, now)
-        payload = _payload(message)
-        record(session, case, "message_approved", author, payload, at=now)
-        record(session, case, "message_queued", author, payload, at=now)
+        queue_in(session, case, message, author, now)
         return message
+
+
+def queue_in(session: Session, case: Case, message: Message, author: str, now: dt.datetime) -> None:
+    """Approve a draft and queue it inside the caller's transaction, with its events.
+
+    Raises ``InvalidInput`` when the customer has no address for the message's channel
+    (before anything is changed).
+    """
+    customer = session.get(Customer, case.customer_id)
+    assert customer is not None
+    _address(message, customer)
+    if message.next_update_at is not None:
+        _propose(session, case, message, now)
+    if message.message_id is None:
+        message.message_id = make_message_id(message.id, case.id)
+    message.status = "queued"
+    _enqueue(session, message, now)
+    payload = _payload(message)
+    record(session, case, "message_approved", author, payload, at=now)
+    record(session, case, "message_queued", author, payload, at=now)
 
 
 def get_message(db: Database, message_id: int) -> Message:
@@ -128,11 +137,16 @@ def mark_sent(
     worker: str = "worker",
     attempts: int | None = None,
     at: dt.datetime | None = None,
+    confirmed_by: str | None = None,
+    recovered: bool = False,
 ) -> bool:
     """Record that a queued message was delivered; settle and open commitments.
 
     Returns False (and writes nothing) when the message is already marked sent, so two
-    workers reporting the same message leave one event. Raises ``NotFound``.
+    workers reporting the same message leave one event. ``confirmed_by`` notes on the
+    ``message_sent`` event how we know when it was not the server's reply (``recovery``,
+    ``no_reply``). With ``recovered``, only a job left ``committing`` by a worker whose
+    lease ran out is recorded, dated when it passed its commit point. Raises ``NotFound``.
     """
     now = at or utcnow()
     with db.transaction() as session:
@@ -140,6 +154,10 @@ def mark_sent(
         job = _job(session, message.id)
         if message.status == "sent" or (job is not None and job.state == "sent"):
             return False
+        if recovered:
+            if job is None or job.state != "committing" or not _expired(job, now):
+                return False
+            now = job.updated_at  # its worker wrote the final dot right after this
         if job is not None:
             job.state = "sent"
             job.locked_by = None
@@ -151,16 +169,16 @@ def mark_sent(
         message.sent_at = now
         message.error = None
         message.attempts = attempts or max(message.attempts, 1)
-        record(
-            session,
-            case,
-            "message_sent",
-            worker,
-            {**_payload(message), "attempts": message.attempts},
-            at=now,
-        )
+        payload = {**_payload(message), "attempts": message.attempts}
+        if confirmed_by:
+            payload["confirmed_by"] = confirmed_by
+        record(session, case, "message_sent", worker, payload, at=now)
         after_sent(session, case, message, now, worker)
         return True
+
+
+def _expired(job: OutboxJob, now: dt.datetime) -> bool:
+    return job.locked_until is None or job.locked_until < now
 
 
 def mark_attempt_failed(
@@ -172,11 +190,14 @@ def mark_attempt_failed(
     worker: str = "worker",
     attempts: int | None = None,
     at: dt.datetime | None = None,
+    claimed_by: str | None = None,
 ) -> str:
     """Record a failed delivery attempt: queued again for ``retry_at``, or failed for good.
 
     ``retry_at=None`` means no more tries: the message becomes ``failed`` with the reason,
-    visible on the case. Returns the message's status afterwards. Raises ``NotFound``.
+    visible on the case. With ``claimed_by`` (and ``attempts``), nothing is written unless
+    the job is still that worker's claim: a worker whose lease was taken over must not
+    undo the newer attempt. Returns the message's status afterwards. Raises ``NotFound``.
     """
     now = at or utcnow()
     error = (error or "unknown error").strip()[:2000]
@@ -184,6 +205,16 @@ def mark_attempt_failed(
         message, case = _message(session, message_id)
         job = _job(session, message.id)
         if message.status in ("sent", "failed") or (job is not None and job.state == "sent"):
+            return message.status
+        if (
+            claimed_by is not None
+            and job is not None
+            and (
+                job.state not in ("sending", "committing")
+                or job.locked_by != claimed_by
+                or (attempts is not None and job.attempts != attempts)
+            )
+        ):
             return message.status
         tries = attempts or (job.attempts if job is not None else message.attempts + 1)
         message.attempts = tries
@@ -500,7 +531,17 @@ def _dig(data: dict[str, Any] | None, *keys: str) -> Any:
 
 
 def _language(header: str | None, triage: dict[str, Any] | None, fallback: str) -> str:
-    found = _dig(triage, "language", "code") if _dig(triage, "language", "supported") else None
+    """The language of an inbound mail: triage's guess when it supports that language,
+    then the mail's ``Content-Language``, then ``fallback`` (the customer's).
+
+    Triage reports ``{"code": "es", "confidence": 0.9, "supported": true}``; an older
+    report holding the bare code is read too.
+    """
+    guess = _dig(triage, "language")
+    if isinstance(guess, dict):
+        found = guess.get("code") if guess.get("supported") else None
+    else:
+        found = guess if isinstance(guess, str) else None
     for candidate in (found, header):
         if isinstance(candidate, str) and candidate[:2] in LANGUAGES:
             return candidate[:2]

@@ -5,11 +5,12 @@ queued jobs one at a time and sends them; ``frankly.cases.receive_inbound`` atta
 customers' replies. ``start_background_worker(db)`` runs a worker inside this process.
 """
 
-from frankly.delivery._claim import Job, claim, outbox_counts
+from frankly.delivery._claim import ClaimLost, Job, claim, outbox_counts
 from frankly.delivery._config import RetryPolicy, SmtpSettings
 from frankly.delivery._email import build_email, tagged_subject, to_html
 from frankly.delivery._inbound import InboundMail, parse_mail, read_mail_file
 from frankly.delivery._senders import (
+    Abandoned,
     DeliveryFailure,
     MailFolderSender,
     PermanentFailure,
@@ -17,6 +18,9 @@ from frankly.delivery._senders import (
     Sender,
     SmtpSender,
     TemporaryFailure,
+    TwoPhaseSMTP,
+    TwoPhaseSMTP_SSL,
+    Unconfirmed,
 )
 from frankly.delivery._worker import (
     Worker,
@@ -28,6 +32,8 @@ from frankly.delivery._worker import (
 )
 
 __all__ = [
+    "Abandoned",
+    "ClaimLost",
     "DeliveryFailure",
     "InboundMail",
     "Job",
@@ -39,6 +45,9 @@ __all__ = [
     "SmtpSender",
     "SmtpSettings",
     "TemporaryFailure",
+    "TwoPhaseSMTP",
+    "TwoPhaseSMTP_SSL",
+    "Unconfirmed",
     "Worker",
     "WorkerStats",
     "build_email",

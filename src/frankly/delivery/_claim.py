@@ -4,14 +4,21 @@ On PostgreSQL a claim locks the job's row with ``FOR UPDATE SKIP LOCKED``, so wo
 several machines take different jobs without waiting for each other. On SQLite the claim
 runs in a ``BEGIN IMMEDIATE`` transaction, which serialises claims across processes.
 A claim is a lease: if the worker dies, the job can be claimed again once the lease ends.
+
+Sending is a two-phase commit (see ``SmtpSender``): just before the SMTP commit point (the
+final dot of DATA) the job moves from ``sending`` to ``committing`` in its own short
+transaction, guarded by the claim (worker name and attempt number), so a worker whose lease
+was taken over can no longer finish the message. A ``committing`` job whose lease ran out
+had its dot written right after that commit: ``recover`` records it as sent, never resends.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 
 from frankly.store import Database
 from frankly.store._cadence_models import OutboxJob
@@ -40,6 +47,14 @@ class Job:
     references: list[str] = field(default_factory=list)
     tag: str = "Case"
     fallback_subject: str = ""
+    worker: str = ""  # who holds the claim; with ``attempts`` it names this claim alone
+    # Called by a two-phase sender right before its commit point; raises ``ClaimLost``
+    # (or a database error) when the message must not be finished.
+    on_commit: Callable[[], None] | None = None
+
+
+class ClaimLost(Exception):
+    """The job is no longer this worker's claim (its lease ran out and another took it)."""
 
 
 def claim(
@@ -125,15 +140,57 @@ def claim(
             in_reply_to=replied_to,
             references=references,
             fallback_subject=case.title,
+            worker=worker,
+        )
+
+
+def begin_commit(
+    db: Database, job: Job, *, lease: dt.timedelta, now: dt.datetime | None = None
+) -> None:
+    """Move a claimed job to ``committing``, in its own transaction, if the claim is still ours.
+
+    Called right before the SMTP commit point; the lease is renewed so the reply can be read.
+    Raises ``ClaimLost`` when another worker took the job over (or it is no longer being
+    sent), and ``DatabaseUnavailable`` when the database cannot be reached.
+    """
+    now = now or utcnow()
+    with db.transaction() as session:
+        changed = session.execute(
+            update(OutboxJob)
+            .where(
+                OutboxJob.id == job.outbox_id,
+                OutboxJob.state == "sending",
+                OutboxJob.locked_by == job.worker,
+                OutboxJob.attempts == job.attempts,
+            )
+            .values(state="committing", locked_until=now + lease, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    if changed != 1:
+        raise ClaimLost(f"Message {job.message_pk} is no longer held by {job.worker}")
+
+
+def stale_commits(db: Database, now: dt.datetime | None = None, limit: int = 100) -> list[int]:
+    """Messages (pk) whose job is ``committing`` with a lease that ran out: their worker died
+    after the commit point, so the server has them."""
+    now = now or utcnow()
+    with db.reading() as session:
+        return list(
+            session.scalars(
+                select(OutboxJob.message_id)
+                .where(OutboxJob.state == "committing", OutboxJob.locked_until < now)
+                .order_by(OutboxJob.id)
+                .limit(limit)
+            )
         )
 
 
 def outbox_counts(db: Database) -> dict[str, int]:
-    """How many jobs are in each state (queued, sending, sent, failed)."""
+    """How many jobs are in each state (queued, sending, committing, sent, failed)."""
     from sqlalchemy import func
 
     with db.reading() as session:
         rows = session.execute(select(OutboxJob.state, func.count()).group_by(OutboxJob.state))
-        counts = {state: 0 for state in ("queued", "sending", "sent", "failed")}
+        counts = {state: 0 for state in ("queued", "sending", "committing", "sent", "failed")}
         counts.update({state: int(n) for state, n in rows})
         return counts

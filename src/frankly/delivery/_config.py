@@ -25,8 +25,10 @@ class SmtpSettings:
 
     ``FRANKLY_SMTP_HOST`` (default localhost), ``FRANKLY_SMTP_PORT`` (25, 587 or 465 by
     security), ``FRANKLY_SMTP_SECURITY`` (none, starttls or tls), ``FRANKLY_SMTP_USER``,
-    ``FRANKLY_SMTP_PASSWORD``, ``FRANKLY_SMTP_TIMEOUT`` (seconds, default 30) and
-    ``FRANKLY_MAIL_FROM`` (default ``Frankly <frankly@localhost>``).
+    ``FRANKLY_SMTP_PASSWORD``, ``FRANKLY_SMTP_TIMEOUT`` (seconds, default 30),
+    ``FRANKLY_SMTP_CA_FILE`` (a PEM file of the certificate authorities to trust instead of
+    the system's, for a relay with a private certificate) and ``FRANKLY_MAIL_FROM``
+    (default ``Frankly <frankly@localhost>``).
     """
 
     host: str = "localhost"
@@ -35,6 +37,7 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    ca_file: str | None = None
     mail_from: str = "Frankly <frankly@localhost>"
 
     @classmethod
@@ -60,6 +63,7 @@ class SmtpSettings:
             user=os.environ.get("FRANKLY_SMTP_USER") or None,
             password=os.environ.get("FRANKLY_SMTP_PASSWORD") or None,
             timeout=_number("FRANKLY_SMTP_TIMEOUT", 30.0, float),
+            ca_file=os.environ.get("FRANKLY_SMTP_CA_FILE") or None,
             mail_from=mail_from,
         )
 

@@ -3,6 +3,14 @@
 A sender is anything with ``send(job)`` and ``close()``. ``send`` returns on success and
 raises ``TemporaryFailure`` (try again later: the server is down, busy, or said 4xx) or
 ``PermanentFailure`` (do not retry: the server refused the address with 5xx).
+
+The SMTP sender commits in two phases. SMTP has no idempotency: the server takes a message
+when it reads the dot that ends DATA, and a client that dies before it records the reply
+sends it again. So the sender writes the whole message except that dot, calls
+``job.on_commit`` (the worker records the job as ``committing``), and only then writes the
+dot. A crash before the commit leaves the server an unfinished message, which it drops when
+the connection closes; a crash after it is recovered as sent. Only the microseconds between
+the commit returning and the dot leaving remain uncertain.
 """
 
 from __future__ import annotations
@@ -10,11 +18,13 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import smtplib
 import ssl
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from frankly.delivery._claim import Job
 from frankly.delivery._config import SmtpSettings
@@ -36,6 +46,76 @@ class PermanentFailure(DeliveryFailure):
     """Trying again would not help (a refused address, a message with nowhere to go)."""
 
 
+class Abandoned(Exception):
+    """The send stopped before its commit point (the claim was lost, or the database could
+    not record the commit): the server has nothing, and the job is not ours to report on."""
+
+
+class Unconfirmed(Exception):
+    """The end of the message went out but no reply came back: the server probably has it.
+
+    Recorded as sent (never sent again): SMTP cannot tell us more, and a duplicate reaches
+    the customer while a lost reply almost never means a lost message.
+    """
+
+
+_EOLS = re.compile(rb"\r\n|\n|\r")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _dot_stuffed(message: bytes | str) -> bytes:
+    """The DATA payload: CRLF line ends, leading dots doubled, ending in CRLF (RFC 5321 4.5.2)."""
+    data = message.encode("ascii") if isinstance(message, str) else message
+    data = _LEADING_DOT.sub(b"..", _EOLS.sub(b"\r\n", data))
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
+
+
+class _TwoPhaseData:
+    """``data()`` split at the commit point, for ``smtplib.SMTP`` and ``SMTP_SSL``.
+
+    Everything else (EHLO, STARTTLS, AUTH, SIZE, SMTPUTF8, MAIL, RCPT) is smtplib's own.
+    """
+
+    commit_hook: Callable[[], None] | None = None
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+        smtp: Any = self
+        smtp.putcmd("data")
+        code, reply = smtp.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        smtp.send(_dot_stuffed(msg))  # the whole message but its final dot
+        hook = self.commit_hook
+        if hook is not None:
+            try:
+                hook()
+            except BaseException:
+                # Hang up without the dot: the server discards the unfinished message.
+                smtp.close()
+                raise
+        try:
+            smtp.sock.sendall(b".\r\n")  # the commit point
+        except OSError as exc:
+            # The connection was already broken: the dot never reached the server.
+            smtp.close()
+            raise TemporaryFailure(
+                f"The connection broke before the end of the message: {exc}"
+            ) from exc
+        try:
+            return smtp.getreply()  # type: ignore[no-any-return]
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            smtp.close()
+            raise Unconfirmed(f"No reply after the end of the message: {exc}") from exc
+
+
+class TwoPhaseSMTP(_TwoPhaseData, smtplib.SMTP):
+    """``smtplib.SMTP`` (plain or STARTTLS) with the two-phase end of DATA."""
+
+
+class TwoPhaseSMTP_SSL(_TwoPhaseData, smtplib.SMTP_SSL):
+    """``smtplib.SMTP_SSL`` (TLS from the first byte) with the two-phase end of DATA."""
+
+
 @runtime_checkable
 class Sender(Protocol):
     """The interface every sender implements."""
@@ -50,7 +130,7 @@ class SmtpSender:
 
     def __init__(self, settings: SmtpSettings | None = None) -> None:
         self.settings = settings or SmtpSettings.from_env()
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: TwoPhaseSMTP | TwoPhaseSMTP_SSL | None = None
 
     def send(self, job: Job) -> None:
         if not job.recipient:
@@ -58,10 +138,14 @@ class SmtpSender:
         mail = build_email(job, self.settings)
         for attempt in (1, 2):
             smtp = self._connection()
+            smtp.commit_hook = _abandon_on_error(job.on_commit)
             try:
                 refused = smtp.send_message(
                     mail, from_addr=self.settings.from_address, to_addrs=[job.recipient]
                 )
+            except (Abandoned, Unconfirmed, TemporaryFailure):
+                self._drop()  # the connection was closed mid-message; never send it again
+                raise
             except smtplib.SMTPServerDisconnected as exc:
                 # A kept-open connection the server has since closed: reconnect once.
                 self._drop()
@@ -89,21 +173,20 @@ class SmtpSender:
                 self._smtp.quit()
             self._smtp = None
 
-    def _connection(self) -> smtplib.SMTP:
+    def _connection(self) -> TwoPhaseSMTP | TwoPhaseSMTP_SSL:
         if self._smtp is not None:
             return self._smtp
         s = self.settings
         where = f"{s.host}:{s.port}"
         try:
+            smtp: TwoPhaseSMTP | TwoPhaseSMTP_SSL
             if s.security == "tls":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
-                )
+                smtp = TwoPhaseSMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._tls())
             else:
-                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+                smtp = TwoPhaseSMTP(s.host, s.port, timeout=s.timeout)
             smtp.ehlo_or_helo_if_needed()
             if s.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=self._tls())
                 smtp.ehlo()
             if s.user:
                 smtp.login(s.user, s.password or "")
@@ -115,6 +198,10 @@ class SmtpSender:
             raise TemporaryFailure(f"Cannot reach the mail server {where}: {exc}") from exc
         self._smtp = smtp
         return smtp
+
+    def _tls(self) -> ssl.SSLContext:
+        # A private relay's own CA (FRANKLY_SMTP_CA_FILE) instead of the system's list.
+        return ssl.create_default_context(cafile=self.settings.ca_file or None)
 
     def _reset(self) -> None:
         # After a refusal the session is still usable once reset.
@@ -188,6 +275,19 @@ class RecordedSender:
 
     def close(self) -> None:
         return None
+
+
+def _abandon_on_error(on_commit: Callable[[], None] | None) -> Callable[[], None] | None:
+    if on_commit is None:
+        return None
+
+    def commit() -> None:
+        try:
+            on_commit()
+        except Exception as exc:
+            raise Abandoned(f"Stopped before the end of the message: {exc}") from exc
+
+    return commit
 
 
 def _classify(code: int, reason: bytes | str, what: str) -> DeliveryFailure:

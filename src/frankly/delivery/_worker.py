@@ -1,9 +1,11 @@
 """The worker: claim a job, send it, report back; now and then run the cadence.
 
-Delivery is at-least-once with a fixed Message-ID: a job is marked sent only after the
-server accepted it, so a worker killed in between leaves the job claimed, and once the
-lease runs out another worker sends it again with the same Message-ID (mail programs
-show a repeated Message-ID once). Nothing queued is ever dropped.
+Email is delivered exactly once in all but a microseconds-wide window. The SMTP sender
+stops right before the dot that ends DATA while the worker records the job as
+``committing`` (guarded by its claim), then writes the dot. A worker killed before that
+record leaves the server an unfinished message it discards; the job's lease runs out and
+it is sent again. A worker killed after it leaves a ``committing`` job, which ``recover``
+records as sent once its lease has run out. Every retry keeps the same Message-ID.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from frankly import cases, config
-from frankly.delivery._claim import Job, claim, outbox_counts
+from frankly.delivery._claim import Job, begin_commit, claim, outbox_counts, stale_commits
 from frankly.delivery._config import RetryPolicy
 from frankly.delivery._senders import (
+    Abandoned,
     DeliveryFailure,
     MailFolderSender,
     PermanentFailure,
@@ -29,6 +32,7 @@ from frankly.delivery._senders import (
     Sender,
     SmtpSender,
     TemporaryFailure,
+    Unconfirmed,
 )
 from frankly.errors import DatabaseUnavailable
 from frankly.store import Database, utcnow
@@ -64,12 +68,19 @@ class WorkerStats:
     deferred: int = 0
     failed: int = 0
     interrupted: int = 0
+    recovered: int = 0  # found committing after a crash, recorded as sent
+    abandoned: int = 0  # stopped before the commit point: the claim was lost
     cadence_runs: int = 0
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return f"sent {self.sent}, deferred {self.deferred}, failed {self.failed}" + (
-            f", resumed {self.interrupted} interrupted" if self.interrupted else ""
+        extra = [
+            f"resumed {self.interrupted} interrupted" if self.interrupted else "",
+            f"recovered {self.recovered} sent before a crash" if self.recovered else "",
+            f"abandoned {self.abandoned}" if self.abandoned else "",
+        ]
+        return f"sent {self.sent}, deferred {self.deferred}, failed {self.failed}" + "".join(
+            f", {e}" for e in extra if e
         )
 
 
@@ -94,9 +105,11 @@ class Worker:
         self.clock = clock
         self.stats = WorkerStats()
         self._last_cadence: float | None = None
+        self._last_recovery: float | None = None
 
     def run_once(self) -> bool:
         """Claim and deliver one job. Returns False when nothing was due."""
+        self._maybe_recover()
         job = claim(self.db, self.name, lease=dt.timedelta(seconds=self.policy.lease))
         if job is None:
             return False
@@ -106,20 +119,52 @@ class Worker:
         self.deliver(job)
         return True
 
+    def recover(self) -> int:
+        """Record as sent every job left ``committing`` by a worker that died after its
+        commit point (its lease ran out). Returns how many."""
+        found = 0
+        for message_pk in stale_commits(self.db, self.clock()):
+            if cases.mark_sent(
+                self.db, message_pk, worker=self.name, confirmed_by="recovery", recovered=True
+            ):
+                found += 1
+                log.warning("message %s recorded as sent after its worker died", message_pk)
+        self.stats.recovered += found
+        return found
+
     def deliver(self, job: Job) -> None:
         """Send one claimed job and record the outcome on its case."""
         _set_tag(job)
         sender = self.senders.get(job.channel)
+        lease = dt.timedelta(seconds=self.policy.lease)
+        job.on_commit = lambda: begin_commit(self.db, job, lease=lease, now=self.clock())
         try:
             if sender is None:
                 raise PermanentFailure(f"No sender for the {job.channel} channel")
             try:
                 sender.send(job)
-            except DeliveryFailure:
+            except (DeliveryFailure, Abandoned, Unconfirmed):
                 raise
             except Exception as exc:  # a sender's bug: retried, then failed with the reason
                 log.exception("sender %s crashed on message %s", job.channel, job.message_pk)
                 raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+        except Abandoned as exc:
+            # Nothing reached the customer; whoever holds the job now reports on it, or
+            # the lease runs out and it is claimed again.
+            self.stats.abandoned += 1
+            log.warning("message %s abandoned: %s", job.message_pk, exc)
+            return
+        except Unconfirmed as exc:
+            log.warning("message %s: %s; recorded as sent", job.message_pk, exc)
+            if cases.mark_sent(
+                self.db,
+                job.message_pk,
+                worker=self.name,
+                attempts=job.attempts,
+                confirmed_by="no_reply",
+            ):
+                self.stats.sent += 1
+            return
         except DeliveryFailure as exc:
             final = isinstance(exc, PermanentFailure) or job.attempts >= self.policy.max_attempts
             retry_at = None if final else self.clock() + self.policy.delay(job.attempts)
@@ -130,6 +175,7 @@ class Worker:
                 retry_at=retry_at,
                 worker=self.name,
                 attempts=job.attempts,
+                claimed_by=self.name,
             )
             if status == "failed":
                 self.stats.failed += 1
@@ -176,7 +222,18 @@ class Worker:
 
     def _drained(self) -> bool:
         counts = outbox_counts(self.db)
-        return counts["queued"] == 0 and counts["sending"] == 0
+        return counts["queued"] == counts["sending"] == counts["committing"] == 0
+
+    def _maybe_recover(self) -> None:
+        # A cheap indexed look, at most once per poll interval (and at least once a second).
+        import time
+
+        now = time.monotonic()
+        every = min(self.policy.poll, 1.0)
+        if self._last_recovery is not None and now - self._last_recovery < every:
+            return
+        self._last_recovery = now
+        self.recover()
 
     def _maybe_run_cadence(self) -> None:
         if self.cadence_every is None:

@@ -27,6 +27,7 @@ from frankly.playbooks._model import (
     Cadence,
     CallScript,
     FactSpec,
+    FollowUpDiscount,
     LadderStep,
     Library,
     Playbook,
@@ -476,6 +477,19 @@ def _build(doc: _Doc, builtin: bool) -> Playbook:
         milestones=tuple(c.get("milestones") or ()),
         payment_ladder=tuple(
             LadderStep(r["stage"], r["offset_days"]) for r in c.get("payment_ladder") or ()
+        ),
+        auto_send_reminders=c.get("auto_send_reminders"),
+        follow_up_discount=(
+            FollowUpDiscount(
+                enabled=c["follow_up_discount"].get("enabled"),
+                percent=c["follow_up_discount"].get("percent"),
+                valid_days=c["follow_up_discount"].get("valid_days"),
+            )
+            if "follow_up_discount" in c
+            else None
+        ),
+        milestone_stuck_after=(
+            parse_duration(c["milestone_stuck_after"]) if "milestone_stuck_after" in c else None
         ),
     )
     languages = list(data["title"])

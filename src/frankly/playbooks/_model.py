@@ -178,8 +178,25 @@ class LadderStep:
 
 
 @dataclass(frozen=True)
+class FollowUpDiscount:
+    """The thank-you code with a follow-up; ``None`` leaves a field to the business default."""
+
+    enabled: bool | None = None
+    percent: int | None = None
+    valid_days: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "percent": self.percent, "valid_days": self.valid_days}
+
+
+@dataclass(frozen=True)
 class Cadence:
-    """How soon we must tell, and how often we update while the case is open."""
+    """How soon we must tell, and how often we update while the case is open.
+
+    ``auto_send_reminders``, ``follow_up_discount`` and ``milestone_stuck_after`` are
+    ``None`` when the playbook leaves them to the business-wide defaults
+    (``frankly.cadence.settings_for`` combines the two).
+    """
 
     first_notice_within: dt.timedelta
     update_every: dt.timedelta
@@ -188,8 +205,12 @@ class Cadence:
     working_hours_only: bool = True
     milestones: tuple[str, ...] = ()
     payment_ladder: tuple[LadderStep, ...] = ()
+    auto_send_reminders: bool | None = None
+    follow_up_discount: FollowUpDiscount | None = None
+    milestone_stuck_after: dt.timedelta | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        stuck = self.milestone_stuck_after
         return {
             "first_notice_within_minutes": int(self.first_notice_within.total_seconds() // 60),
             "update_every_minutes": int(self.update_every.total_seconds() // 60),
@@ -200,6 +221,13 @@ class Cadence:
             "payment_ladder": [
                 {"stage": s.stage, "offset_days": s.offset_days} for s in self.payment_ladder
             ],
+            "auto_send_reminders": self.auto_send_reminders,
+            "follow_up_discount": (
+                self.follow_up_discount.to_dict() if self.follow_up_discount else None
+            ),
+            "milestone_stuck_after_minutes": (
+                int(stuck.total_seconds() // 60) if stuck is not None else None
+            ),
         }
 
 

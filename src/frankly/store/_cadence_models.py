@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from frankly.store.models import Base, JSONType, UTCDateTime, utcnow
 
-OUTBOX_STATES = ("queued", "sending", "sent", "failed")
+OUTBOX_STATES = ("queued", "sending", "committing", "sent", "failed")
 STEP_KINDS = ("follow_up", "payment_reminder")
 STEP_STATUSES = ("pending", "drafted", "skipped", "cancelled")
 CODE_STATUSES = ("issued", "redeemed", "void")
