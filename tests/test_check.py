@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 import frankly.check
 from frankly.check import STAGES, Report, check
+from frankly.check._engine import sentence_cuts
 from frankly.errors import InvalidInput
 
 GOOD = (Path(__file__).parent / "data" / "good_messages").glob("*.txt")
@@ -338,3 +340,31 @@ def test_any_text_checks_without_crashing_and_offsets_stay_inside(
         assert 0 <= f.start <= f.end <= len(text)
         assert f.text == text[f.start : f.end]
         assert f.line >= 1 and f.column >= 1
+
+
+# The sentence ends the checker scopes rules with, written as one pattern: the engine finds
+# them with one pattern per first character (faster), which must give exactly these ends.
+_ONE_PASS_CUTS = re.compile(
+    r"[.!?…\n](?:(?<=\n)(?<![.!?…\"'»”’)\]]\n)[ \t]*\n|(?<=[.!?…])[.!?…]*[\"'»”’)\]]*(?=\s))"
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet=".!?…\n \t\"'»”’)]ab\u00a0\r", max_size=30)
+    | st.text(max_size=200)
+    | st.sampled_from([BAD_EN, BAD_ES, PRACTICES_EXAMPLE])
+)
+def test_sentence_ends_match_the_one_pass_pattern(text: str) -> None:
+    assert sentence_cuts(text) == [m.end() for m in _ONE_PASS_CUTS.finditer(text)]
+
+
+def test_missing_part_findings_match_the_rule_in_every_message() -> None:
+    # A finding about the whole message is built once per rule and shared between reports.
+    first = check("Your order is late.", lang="en", stage="update")
+    second = check("We found the cause. It was the carrier.", lang="en", stage="update")
+    contact = [f for f in first.findings if f.category == "missing-contact"]
+    again = [f for f in second.findings if f.category == "missing-contact"]
+    assert contact and contact == again
+    assert (contact[0].start, contact[0].end, contact[0].line, contact[0].column) == (0, 0, 1, 1)
+    assert contact[0].text == "" and "{" not in contact[0].message

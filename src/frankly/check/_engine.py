@@ -13,14 +13,17 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from itertools import pairwise
+from operator import sub
 from typing import Any
 
 from frankly.check import _metrics
 from frankly.check._report import Finding, Report, score
 from frankly.check._rules import (
     FAULTS,
+    SPECIAL_MASK,
     SPECIAL_MONTH,
     STAGES,
+    Entry,
     Pack,
     Rule,
     RuleSet,
@@ -37,6 +40,8 @@ _LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 _FALLBACK = "en"
 
 Hit = tuple[int, int, str | None]
+# Per automaton key: the slots it fills as a whole word, and as the start of a word.
+Live = tuple[tuple[Entry, ...], tuple[Entry, ...]]
 
 
 def default_rules() -> RuleSet:
@@ -48,10 +53,32 @@ def default_rules() -> RuleSet:
 
 
 # Candidate sentence ends for scoping rules and counting sentences (frankly.text.sentences
-# does the careful split; this cheap one is enough to tell whether two words share a sentence).
-_CUTS = re.compile(
-    r"[.!?…\n](?:(?<=\n)(?<![.!?…\"'»”’)\]]\n)[ \t]*\n|(?<=[.!?…])[.!?…]*[\"'»”’)\]]*(?=\s))"
-)
+# does the careful split; this cheap one is enough to tell whether two words share a sentence):
+# terminal punctuation, more of it, closing quotes, then white space; or a blank line not
+# right after punctuation. One pattern per first character, because the regex engine skips
+# to a literal far faster than to a character class; a run like "?!" gives the same end from
+# each of its characters, so the ends are simply merged.
+_CLOSE = "[\"'»”’)\\]]*(?=\\s)"
+_DOT_END = re.compile(r"\.[.!?…]*" + _CLOSE)
+_OTHER_ENDS = tuple((ch, re.compile(re.escape(ch) + "[.!?…]*" + _CLOSE)) for ch in "!?…")
+_BLANK_LINE = re.compile(r"\n(?<![.!?…\"'»”’)\]]\n)[ \t]*\n")
+
+
+def sentence_cuts(text: str) -> list[int]:
+    """Offsets where a sentence may end, in order.
+
+    The same ends as one pass of ``[.!?…](?:[.!?…]*)closers*(?=\\s)`` or a blank line.
+    """
+    ends = [m.end() for m in _DOT_END.finditer(text)]
+    extra: list[int] = []
+    for ch, pattern in _OTHER_ENDS:
+        if ch in text:
+            extra.extend(m.end() for m in pattern.finditer(text))
+    if "\n" in text:
+        extra.extend(m.end() for m in _BLANK_LINE.finditer(text))
+    if extra:
+        ends = sorted(set(ends).union(extra))
+    return ends
 
 
 class Context:
@@ -63,7 +90,6 @@ class Context:
         "_cheap_kinds",
         "_cuts",
         "_dates",
-        "_lines",
         "_sentence_kinds",
         "_sentences",
         "fault",
@@ -105,7 +131,6 @@ class Context:
         self._sentences: list[tuple[int, int]] | None = None
         self._all_kinds: list[_mask.Span] | None = None
         self._caps: bool | None = None
-        self._lines: list[int] | None = None
         self._sentence_kinds: dict[tuple[int, int], frozenset[str]] = {}
         self._cheap_kinds: dict[tuple[int, int], set[str]] = {}
 
@@ -115,16 +140,8 @@ class Context:
         self.span_ends = [s.end for s in spans]
 
     def line_of(self, pos: int) -> int:
-        """1-based line number of ``pos`` (line starts are indexed once, on first use)."""
-        if self._lines is None:
-            text = self.text
-            starts = [0]
-            i = text.find("\n")
-            while i != -1:
-                starts.append(i + 1)
-                i = text.find("\n", i + 1)
-            self._lines = starts
-        return bisect_right(self._lines, pos)
+        """1-based line number of ``pos``."""
+        return self.text.count("\n", 0, pos) + 1
 
     def masked(self, start: int, end: int) -> bool:
         """Whether ``[start, end)`` overlaps a stretch wording rules skip."""
@@ -149,7 +166,7 @@ class Context:
     def cuts(self) -> list[int]:
         """Offsets where a sentence may end (cheap; for scoping and counting)."""
         if self._cuts is None:
-            self._cuts = [m.end() for m in _CUTS.finditer(self.text)]
+            self._cuts = sentence_cuts(self.text)
         return self._cuts
 
     def sentence_of(self, pos: int) -> tuple[int, int]:
@@ -217,10 +234,12 @@ def _lower(text: str) -> str:
     return low
 
 
-def _scan(ctx: Context, wanted: frozenset[int]) -> dict[int, dict[str, list[Hit]]]:
+def _scan(ctx: Context, live: list[Live | None]) -> dict[int, dict[str, list[Hit]]]:
     """Run the automaton once; return each rule's matches by role, masked ones removed.
 
-    Only rules in ``wanted`` (those that can fire for this stage and fault) are collected.
+    ``live`` holds, per automaton key, the (rule, role, payload) slots of the rules that can
+    fire for this stage and fault (``None`` when there are none): other matches cost one
+    lookup.
     """
     pack = ctx.pack
     if pack.automaton is None:
@@ -228,12 +247,12 @@ def _scan(ctx: Context, wanted: frozenset[int]) -> dict[int, dict[str, list[Hit]
     low = ctx.low
     text = ctx.text
     n = len(low)
-    found: list[tuple[int, int, tuple[tuple[int, str, str | None], ...]]] = []
-    add = found.append
-    mask_parts: set[str] = set()
-    for last, (size, need_left, need_right, closed, opened, special, part) in pack.automaton.iter(
-        low
-    ):
+    by_rule: dict[int, dict[str, list[Hit]]] = {}
+    mask_parts: set[str] | None = None
+    for last, (size, need_left, need_right, key, special, part) in pack.automaton.iter(low):
+        slots = live[key]
+        if slots is None and special != SPECIAL_MASK:
+            continue
         start = last - size + 1
         if need_left and start and low[start - 1].isalnum():
             continue
@@ -243,34 +262,47 @@ def _scan(ctx: Context, wanted: frozenset[int]) -> dict[int, dict[str, list[Hit]
                 if special == SPECIAL_MONTH:
                     if text[start].isupper():
                         continue  # "May" the month is not "may" the hedge
+                elif mask_parts is None:
+                    mask_parts = {part}  # type: ignore[arg-type]
                 else:
-                    mask_parts.add(part)
-            if closed:
-                add((start, end, closed))
-        if opened:
+                    mask_parts.add(part)  # type: ignore[arg-type]
+            if slots is not None and slots[0]:
+                for rule, role, payload in slots[0]:
+                    roles = by_rule.get(rule)
+                    if roles is None:
+                        by_rule[rule] = {role: [(start, end, payload)]}
+                    elif role in roles:
+                        roles[role].append((start, end, payload))
+                    else:
+                        roles[role] = [(start, end, payload)]
+        if slots is not None and slots[1]:
             stop = end
             while stop < n and (low[stop].isalnum() or low[stop] == "-"):
                 stop += 1
-            add((start, stop, opened))
+            for rule, role, payload in slots[1]:
+                roles = by_rule.get(rule)
+                if roles is None:
+                    by_rule[rule] = {role: [(start, stop, payload)]}
+                elif role in roles:
+                    roles[role].append((start, stop, payload))
+                else:
+                    roles[role] = [(start, stop, payload)]
     if mask_parts:
         ctx.set_spans(
             _mask.merge(_mask.wording_spans(text, ctx.lang, lower=low, only=frozenset(mask_parts)))
         )
-    by_rule: dict[int, dict[str, list[Hit]]] = {}
-    masked = ctx.masked if mask_parts else None
-    for start, end, entries in found:
-        if masked is not None and masked(start, end):
-            continue
-        for rule, role, payload in entries:
-            if rule not in wanted:
-                continue
-            roles = by_rule.get(rule)
-            if roles is None:
-                by_rule[rule] = {role: [(start, end, payload)]}
-            elif role in roles:
-                roles[role].append((start, end, payload))
-            else:
-                roles[role] = [(start, end, payload)]
+        if ctx.spans:
+            masked = ctx.masked
+            for rule in list(by_rule):
+                roles = by_rule[rule]
+                for role in list(roles):
+                    kept = [h for h in roles[role] if not masked(h[0], h[1])]
+                    if kept:
+                        roles[role] = kept
+                    else:
+                        del roles[role]
+                if not roles:
+                    del by_rule[rule]
     return by_rule
 
 
@@ -281,6 +313,26 @@ def _finding(
     end: int,
     suggestion: str | None = None,
     extra: dict[str, Any] | None = None,
+) -> Finding:
+    if start == end == 0 and suggestion is None and not extra:
+        # A finding about the whole message (a missing part) reads the same in every message:
+        # build it once per rule; a Finding is immutable, so one copy can be shared.
+        cache = ctx.pack.cache
+        key = ("whole", rule.id)
+        found = cache.get(key)
+        if found is None or found[0] is not rule:
+            found = cache[key] = (rule, _build_finding(ctx, rule, 0, 0, None, None))
+        return found[1]  # type: ignore[no-any-return]
+    return _build_finding(ctx, rule, start, end, suggestion, extra)
+
+
+def _build_finding(
+    ctx: Context,
+    rule: Rule,
+    start: int,
+    end: int,
+    suggestion: str | None,
+    extra: dict[str, Any] | None,
 ) -> Finding:
     text = ctx.text
     flagged = text[start:end]
@@ -335,9 +387,11 @@ def _tokens(roles: dict[str, list[Hit]], role: str = "tokens") -> list[Hit]:
 
 
 def _existence(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -> list[Finding]:
-    hits = _tokens(roles)
     patterns = ctx.pack.regexes.get(index)
     trigger = ctx.pack.triggers.get(index)
+    if not roles and trigger == "capitals" and not _has_caps_run(ctx):
+        return []  # the common case for the capitals rule: no match, no two capitals
+    hits = _tokens(roles)
     if patterns and (
         trigger is None
         or (_has_caps_run(ctx) if trigger == "capitals" else trigger.search(ctx.text))
@@ -415,9 +469,14 @@ def _metric(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -
     metric = spec["metric"]
     if metric == "sentence_words":
         limit = int(spec.get("max", 35))
+        bounds = [0, *ctx.cuts, len(ctx.text)]
+        # The longest stretch between two ends, found in C: usually no stretch is long
+        # enough to hold that many words, and nothing needs splitting.
+        if max(map(sub, bounds[1:], bounds)) <= limit * 5:
+            return []
         low = ctx.low
         out = []
-        for s, e in ctx.segments():
+        for s, e in pairwise(bounds):
             # Only stretches long enough to hold that many words are split carefully.
             if e - s <= limit * 5:
                 continue
@@ -497,7 +556,7 @@ _Handler = Callable[[Context, int, Rule, dict[str, list[Hit]]], list[Finding]]
 class _Applicable:
     """The rules that can fire for one (stage, fault, language support) combination."""
 
-    __slots__ = ("always", "handlers", "matched", "wanted")
+    __slots__ = ("always", "always_calls", "handlers", "live", "matched", "quiet_calls", "wanted")
 
     def __init__(self, pack: Pack, stage: str | None, fault: str | None, independent: bool):
         usable = []
@@ -516,7 +575,24 @@ class _Applicable:
         # Rules that run on every message, and rules that run only when they matched.
         self.always = tuple(i for i in usable if i in always)
         self.matched = {i: h for i, h in self.handlers.items() if i not in always}
+        # The always-run rules as ready calls; without a customer message, the built-in
+        # reply scripts (which return at once when there is none) are left out.
+        from frankly.check import _scripts
+
+        reply_only = (_scripts.mirroring, _scripts.unanswered_questions)
+        self.always_calls = tuple((i, pack.rules[i], self.handlers[i]) for i in self.always)
+        self.quiet_calls = tuple(
+            call for call in self.always_calls if pack.scripts.get(call[0]) not in reply_only
+        )
         self.wanted = frozenset(self.handlers)
+        # Per automaton key, only the slots of these rules (None when nothing is left).
+        wanted = self.wanted
+        live: list[Live | None] = []
+        for closed, opened in pack.entries:
+            keep_closed = tuple(e for e in closed if e[0] in wanted)
+            keep_opened = tuple(e for e in opened if e[0] in wanted)
+            live.append((keep_closed, keep_opened) if keep_closed or keep_opened else None)
+        self.live = live
 
 
 def _is_structure(pack: Pack, index: int) -> bool:
@@ -613,12 +689,11 @@ def check(
     low = _lower(text)
     ctx = Context(text, low, "und" if independent else code, pack, stage, fault, reply_to)
     applies = _applicable(pack, stage, fault, independent)
-    by_rule = _scan(ctx, applies.wanted)
+    by_rule = _scan(ctx, applies.live)
     findings: list[Finding] = []
     rules_list = pack.rules
-    for index in applies.always:
-        rule = rules_list[index]
-        findings.extend(applies.handlers[index](ctx, index, rule, by_rule.get(index, _NO_HITS)))
+    for index, rule, handler in applies.always_calls if reply_to else applies.quiet_calls:
+        findings.extend(handler(ctx, index, rule, by_rule.get(index, _NO_HITS)))
     for index, roles in by_rule.items():
         handler = applies.matched.get(index)
         if handler is not None:

@@ -1,8 +1,9 @@
 """Rule files: loading, validating against the JSON Schema, and compiling them for one scan.
 
 Every phrase of every rule of a language goes into one Aho-Corasick automaton; a match carries
-the slots (rule and role) it belongs to, so the rule is identified after the match, not during
-it. A malformed file is rejected with its path, the line of the offending entry and the reason.
+its key's number, and ``Pack.entries`` gives the slots (rule and role) that key belongs to, so
+the rule is identified after the match, not during it. A malformed file is rejected with its
+path, the line of the offending entry and the reason.
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ FAULTS: tuple[str, ...] = ("ours", "partner", "customer", "outside")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SPECIAL_MASK, SPECIAL_MONTH = 2, 3
+
+# What one key means for one rule: (rule index, role, payload).
+Entry = tuple[int, str, str | None]
 
 # Literal cues for the parts of frankly.text.mask.wording_spans a message needs.
 MASK_CUES: dict[str, str] = {
@@ -159,6 +163,9 @@ class Pack:
     unless: dict[int, re.Pattern[str]]
     scripts: dict[int, Callable[..., Any]]
     phrases: tuple[str, ...]
+    # For each automaton key (by the number in its match): the (rule, role, payload) slots it
+    # fills when it matches as a whole word, and when it matches as the start of a word.
+    entries: tuple[tuple[tuple[Entry, ...], tuple[Entry, ...]], ...] = ()
     # Per (stage, fault, language support): which rules apply, filled by the engine.
     cache: dict[Any, Any] = field(default_factory=dict)
 
@@ -546,22 +553,22 @@ def _compile(language: str, rules: list[Rule], sources: dict[str, tuple[Path, in
     months = {m.lower() for m in (prof.months if prof is not None else ())}
 
     automaton = ahocorasick.Automaton()
+    entries: list[tuple[tuple[Entry, ...], tuple[Entry, ...]]] = []
     for key in table.keys() | special.keys():
         closed, opened = table.get(key, ([], []))
         code, part = special.get(key, (0, None))
         if not code and key in months:
             code = SPECIAL_MONTH  # "May" with a capital is the month, not the hedge
+        # The match carries the key's number; what the key means (rule, role, payload) is
+        # looked up by number, so the engine can drop the rules of other stages per key.
         automaton.add_word(
-            key,
+            key, (len(key), key[0].isalnum(), key[-1].isalnum(), len(entries), code, part)
+        )
+        entries.append(
             (
-                len(key),
-                key[0].isalnum(),
-                key[-1].isalnum(),
                 tuple((slots[i].rule, slots[i].role, slots[i].payload) for i in closed),
                 tuple((slots[i].rule, slots[i].role, slots[i].payload) for i in opened),
-                code,
-                part,
-            ),
+            )
         )
     if len(automaton):
         automaton.make_automaton()
@@ -577,6 +584,7 @@ def _compile(language: str, rules: list[Rule], sources: dict[str, tuple[Path, in
         unless=unless,
         scripts=scripts,
         phrases=tuple(dict.fromkeys(phrases)),
+        entries=tuple(entries),
     )
 
 
