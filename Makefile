@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 LINTED := src tests scripts benchmarks
 
-.PHONY: run test venv system-deps lint format bench-check bench-triage bench-incident eval-triage train-triage clean
+.PHONY: run test venv system-deps lint format bench-check bench-triage bench-incident bench-web eval-triage train-triage clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -44,6 +44,13 @@ bench-triage: venv
 
 bench-incident: venv
 	$(PY) benchmarks/incident_bench.py
+
+bench-web: venv
+	@FRANKLY_BROWSER_TESTS=0 bash scripts/system-deps.sh
+	@command -v wrk >/dev/null || { s=""; [ "$$(id -u)" -ne 0 ] && s=sudo; \
+		DEBIAN_FRONTEND=noninteractive $$s apt-get install -y -qq --no-install-recommends wrk >/dev/null \
+		|| { $$s apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$s apt-get install -y -qq --no-install-recommends wrk >/dev/null; }; }
+	$(PY) benchmarks/web_bench.py
 
 train-triage: venv
 	$(PY) scripts/train_triage.py

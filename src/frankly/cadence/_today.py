@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from babel.dates import format_datetime, format_timedelta
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from frankly.cadence._settings import CadenceSettings, settings_for
 from frankly.cadence._texts import fill, texts
@@ -52,6 +52,10 @@ GROUPS = {
     "incident_review": "reviews",
 }
 OPEN = ("open", "notified", "resolving")
+# Message statuses that put a case on the list whatever its state (a failure, a draft).
+WAITING = ("failed", "draft", "approved")
+# Ids per IN (...) list: well under the 65,535 parameters PostgreSQL takes in one query.
+CHUNK = 5_000
 _SEVERITY = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
@@ -197,42 +201,87 @@ class _Builder:
 
     def collect(self) -> None:
         s = self.session
-        stmt = select(Case, Customer).join(Customer, Customer.id == Case.customer_id)
-        if self.agent_id is not None:
-            stmt = stmt.where((Case.owner_id == self.agent_id) | Case.owner_id.is_(None))
-        stmt = stmt.where(Case.state.in_((*OPEN, "resolved", "followed_up")))
-        pairs = list(s.execute(stmt))
-        by_id = {case.id: (case, customer) for case, customer in pairs}
+        by_id = {case.id: (case, customer) for case, customer in self._candidates()}
         ids = list(by_id)
-        last_sent = dict(
-            s.execute(
-                select(Message.case_id, func.max(Message.sent_at))
-                .where(
-                    Message.case_id.in_(ids),
-                    Message.direction == "out",
-                    Message.status == "sent",
-                )
-                .group_by(Message.case_id)
-            ).all()
-        )
-        pending = {
-            case_id
-            for (case_id,) in s.execute(
-                select(Message.case_id).where(
-                    Message.case_id.in_(ids),
-                    Message.direction == "out",
-                    Message.status.in_(("queued", "approved")),
+        last_sent: dict[int, dt.datetime | None] = {}
+        pending: set[int] = set()
+        for chunk in _chunks(ids):
+            last_sent.update(
+                s.execute(
+                    select(Message.case_id, func.max(Message.sent_at))
+                    .where(
+                        Message.case_id.in_(chunk),
+                        Message.direction == "out",
+                        Message.status == "sent",
+                    )
+                    .group_by(Message.case_id)
+                ).all()
+            )
+            pending.update(
+                case_id
+                for (case_id,) in s.execute(
+                    select(Message.case_id).where(
+                        Message.case_id.in_(chunk),
+                        Message.direction == "out",
+                        Message.status.in_(("queued", "approved")),
+                    )
                 )
             )
-        }
         must_tell = self._triggers(by_id, ids, last_sent)
         for case_id, (case, customer) in by_id.items():
             if case.state in OPEN and case_id not in must_tell:
                 self._first_notice(case, customer, case_id in pending)
-        self._commitments(by_id, ids)
+        self._commitments(by_id, ids, last_sent)
         self._messages(by_id, ids, last_sent, pending)
         self._follow_ups(by_id, ids)
         self._reviews()
+
+    def _candidates(self) -> list[tuple[Case, Customer]]:
+        """The cases that can put a row on the list, with their customers.
+
+        Open cases; resolved cases with no message since they were resolved (a follow-up
+        may be due); and resolved or followed-up cases with a failed message or a draft.
+        The register's closed history (most of its cases) is never read. Three simple
+        queries (each served by an index on owner and state) rather than one with ORs.
+        """
+        s = self.session
+        later = aliased(Message)
+        mine = (
+            (Case.owner_id == self.agent_id) | Case.owner_id.is_(None)
+            if self.agent_id is not None
+            else None
+        )
+
+        def ids(*where: Any) -> set[int]:
+            stmt = select(Case.id).where(*where)
+            if mine is not None:
+                stmt = stmt.where(mine)
+            return set(s.scalars(stmt))
+
+        found = ids(Case.state.in_(OPEN))
+        found |= ids(
+            Case.state == "resolved",
+            ~exists().where(
+                later.case_id == Case.id,
+                later.direction == "out",
+                later.created_at >= Case.resolved_at,
+            ),
+        )
+        found |= ids(
+            Case.state.in_(("resolved", "followed_up")),
+            Case.id.in_(select(Message.case_id).where(Message.status.in_(WAITING))),
+        )
+        ordered = sorted(found)
+        return [
+            (case, customer)
+            for chunk in _chunks(ordered)
+            for case, customer in s.execute(
+                select(Case, Customer)
+                .join(Customer, Customer.id == Case.customer_id)
+                .where(Case.id.in_(chunk))
+                .order_by(Case.id)
+            ).tuples()
+        ]
 
     def _triggers(
         self,
@@ -240,11 +289,17 @@ class _Builder:
         ids: list[int],
         last_sent: dict[int, dt.datetime | None],
     ) -> set[int]:
-        events = self.session.scalars(
-            select(Event)
-            .where(Event.case_id.in_(ids), Event.kind == "trigger_fired")
-            .order_by(Event.id)
-        )
+        open_ids = [i for i in ids if by_id[i][0].state in OPEN]
+        events = [
+            event
+            for chunk in _chunks(open_ids)
+            for event in self.session.scalars(
+                select(Event)
+                .where(Event.case_id.in_(chunk), Event.kind == "trigger_fired")
+                .order_by(Event.id)
+            )
+        ]
+        events.sort(key=lambda e: e.id)
         latest: dict[int, Event] = {}
         broke: dict[int, dt.datetime] = {}
         for event in events:
@@ -280,20 +335,31 @@ class _Builder:
             window=self._span(window),
         )
 
-    def _commitments(self, by_id: dict[int, tuple[Case, Customer]], ids: list[int]) -> None:
+    def _commitments(
+        self,
+        by_id: dict[int, tuple[Case, Customer]],
+        ids: list[int],
+        last_sent: dict[int, dt.datetime | None],
+    ) -> None:
         s = self.session
+        open_ids = [i for i in ids if by_id[i][0].state in OPEN]
         horizon = self.now + max(
             (self._settings_for(c.kind).due_soon for c, _ in by_id.values()),
             default=dt.timedelta(hours=4),
         )
-        found = s.scalars(
-            select(Commitment)
-            .where(
-                Commitment.case_id.in_(ids),
-                Commitment.status.in_(("open", "missed")),
-                Commitment.due_at <= horizon,
-            )
-            .order_by(Commitment.due_at)
+        found = sorted(
+            (
+                commitment
+                for chunk in _chunks(open_ids)
+                for commitment in s.scalars(
+                    select(Commitment).where(
+                        Commitment.case_id.in_(chunk),
+                        Commitment.status.in_(("open", "missed")),
+                        Commitment.due_at <= horizon,
+                    )
+                )
+            ),
+            key=lambda c: (c.due_at, c.id),
         )
         seen: set[int] = set()
         for commitment in found:
@@ -302,15 +368,8 @@ class _Builder:
                 continue
             if commitment.due_at < self.now:
                 # Still owed only if nothing went out since it fell due.
-                answered = s.scalar(
-                    select(Message.id).where(
-                        Message.case_id == case.id,
-                        Message.direction == "out",
-                        Message.status == "sent",
-                        Message.sent_at >= commitment.due_at,
-                    )
-                )
-                if answered is not None:
+                sent = last_sent.get(case.id)
+                if sent is not None and sent >= commitment.due_at:
                     continue
                 seen.add(case.id)
                 self._add(
@@ -342,14 +401,29 @@ class _Builder:
         pending: set[int],
     ) -> None:
         s = self.session
-        found = s.scalars(
-            select(Message)
-            .where(
-                Message.case_id.in_(ids),
-                Message.status.in_(("failed", "draft", "approved", "received")),
-            )
-            .order_by(Message.id)
+        # Replies matter on open cases only; failures and drafts on any case listed.
+        open_ids = [i for i in ids if by_id[i][0].state in OPEN]
+        found = sorted(
+            (
+                message
+                for chunk in _chunks(ids)
+                for message in s.scalars(
+                    select(Message).where(
+                        Message.case_id.in_(chunk),
+                        Message.status.in_(WAITING),
+                    )
+                )
+            ),
+            key=lambda m: m.id,
         )
+        found += [
+            message
+            for chunk in _chunks(open_ids)
+            for message in s.scalars(
+                select(Message).where(Message.case_id.in_(chunk), Message.status == "received")
+            )
+        ]
+        found.sort(key=lambda m: m.id)
         unanswered: dict[int, Message] = {}
         for message in found:
             case, customer = by_id[message.case_id]
@@ -394,11 +468,13 @@ class _Builder:
 
     def _follow_ups(self, by_id: dict[int, tuple[Case, Customer]], ids: list[int]) -> None:
         s = self.session
+        resolved = [i for i in ids if by_id[i][0].state == "resolved"]
         followed = {
             case_id
+            for chunk in _chunks(resolved)
             for (case_id,) in s.execute(
                 select(Message.case_id).where(
-                    Message.case_id.in_(ids),
+                    Message.case_id.in_(chunk),
                     Message.direction == "out",
                     Message.created_at
                     >= select(Case.resolved_at).where(Case.id == Message.case_id).scalar_subquery(),
@@ -529,7 +605,21 @@ class _Builder:
         seconds = abs(delta.total_seconds())
         if seconds < 60:
             delta = dt.timedelta(minutes=1)
-        return str(format_timedelta(abs(delta), locale=self.lang, format="short", threshold=1.0))
+        delta = abs(delta)
+        # Babel's words depend only on the unit it picks and the rounded count (the same
+        # walk down the units as format_timedelta), so each is formatted once per language.
+        whole = delta.days * 86400 + delta.seconds
+        key: tuple[str, str, int] = (self.lang, "second", whole)
+        for unit, size in _UNITS:
+            value = whole / size
+            if value >= 1.0:
+                key = (self.lang, unit, round(value))
+                break
+        text = _SPANS.get(key)
+        if text is None:
+            text = str(format_timedelta(delta, locale=self.lang, format="short", threshold=1.0))
+            _SPANS[key] = text
+        return text
 
     def _when(self, moment: dt.datetime) -> str:
         return str(format_datetime(moment, "EEE d MMM HH:mm", tzinfo=self.zone, locale=self.lang))
@@ -545,6 +635,24 @@ class _Builder:
     def _stage(self, stage: str | None) -> str:
         names = self.words.get("stages", {})
         return str(names.get(stage or "", (stage or "message").replace("_", " ")))
+
+
+# format_timedelta's units, largest first, and the words already made from them.
+_UNITS = (
+    ("year", 3600 * 24 * 365),
+    ("month", 3600 * 24 * 30),
+    ("week", 3600 * 24 * 7),
+    ("day", 3600 * 24),
+    ("hour", 3600),
+    ("minute", 60),
+    ("second", 1),
+)
+_SPANS: dict[tuple[str, str, int], str] = {}
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    """``ids`` in lists short enough for one IN (...) each (none for no ids)."""
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
 def _moment(value: object) -> dt.datetime | None:

@@ -302,6 +302,7 @@ class Commitment(Base):
 
 Index("ix_commitments_open_due", Commitment.status, Commitment.due_at)
 Index("ix_events_case_at", Event.case_id, Event.at)
+Index("ix_cases_owner_state", Case.owner_id, Case.state)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
