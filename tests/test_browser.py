@@ -8,6 +8,7 @@ screenshots (``docs/screenshots`` holds the ones in the README).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -248,12 +249,49 @@ def test_a_first_notice_in_spanish_from_today_to_the_customers_inbox(
     assert triage.is_visible()
     text = triage.inner_text().lower()
     assert "riesgo de baja" in text or "riesgo legal" in text
+
+    # The first notice listed the options: they are on the case, and the agent records
+    # the one the customer chose.
+    offered = page.locator("#remedies li.remedy")
+    assert offered.count() >= 3
+    assert "mantener el pedido" in offered.first.inner_text()
+    page.select_option("#remedy-choice", "partial_now")
+    page.click("#record-choice")
+    page.wait_for_url(f"{server.url}/cases/{case.id}#remedies")
+    assert page.locator("#remedies li.remedy.chosen").get_attribute("data-option") == (
+        "partial_now"
+    )
     shot(page, server, "case")
 
     # Resolve the case.
     page.click("button[value=resolved]")
     page.wait_for_url(f"{server.url}/cases/{case.id}")
     assert "resuelto" in page.locator(".meta .state").first.inner_text()
+
+    # The cadence (the worker runs it every few minutes; here we run it now) schedules the
+    # follow-up, shown on the case with its date in the agent's language.
+    from babel.dates import format_datetime
+
+    from frankly.cadence import run_due
+
+    run_due(db)
+    follow_up = next(s for s in cases.list_steps(db, case.id) if s.kind == "follow_up")
+    page.reload()
+    row = page.locator("#scheduled tr.follow_up")
+    assert row.count() == 1
+    lucia = cases.find_agent(db, "lucia@northwind.example")
+    assert lucia is not None
+    day = format_datetime(follow_up.due_at, "EEE d MMM y", tzinfo=lucia.timezone, locale="es")
+    assert "seguimiento" in row.inner_text() and day in row.inner_text()
+    shot(page, server, "case-resolved")
+
+    # When the day comes, the cadence drafts the follow-up and Today asks for it to be read
+    # and approved (the clock is moved by running the cadence at the due time).
+    run_due(db, now=follow_up.due_at + dt.timedelta(minutes=1))
+    page.goto(server.url + "/")
+    today_row = page.locator(f"tr:has(a[href='/cases/{case.id}'])")
+    assert today_row.count() == 1
+    assert "(seguimiento)" in today_row.inner_text()
 
 
 def test_script_in_an_inbound_message_never_runs(page: Any, server: Server) -> None:

@@ -38,6 +38,13 @@ from frankly.cases._cases import (
     show_case,
     update_case,
 )
+from frankly.cases._checks import (
+    NotAllowed,
+    check_figures,
+    checked_figures,
+    override_check,
+    record_check,
+)
 from frankly.cases._commitments import cancel_commitment, promise_update, settle_overdue
 from frankly.cases._drafts import save_draft
 from frankly.cases._outbox import (
@@ -62,6 +69,14 @@ from frankly.cases._people import (
     list_agents,
     list_customers,
 )
+from frankly.cases._remedies import (
+    Remedies,
+    available_remedies,
+    choose_option,
+    list_remedies,
+    offer_for_message,
+    offer_options,
+)
 from frankly.cases._timeline import EVENT_KINDS, rebuild, record
 from frankly.cases._validate import parse_fact_pairs
 
@@ -71,14 +86,20 @@ __all__ = [
     "TRANSITIONS",
     "CaseView",
     "MilestoneResult",
+    "NotAllowed",
     "Received",
+    "Remedies",
     "add_agent",
     "add_customer",
     "add_message",
     "add_note",
     "approve_message",
+    "available_remedies",
     "cancel_commitment",
     "change_state",
+    "check_figures",
+    "checked_figures",
+    "choose_option",
     "complete_review",
     "correct_event",
     "count_cases",
@@ -99,13 +120,17 @@ __all__ = [
     "list_customers",
     "list_messages",
     "list_milestones",
+    "list_remedies",
     "list_reviews",
     "list_steps",
     "log_call",
     "mark_attempt_failed",
     "mark_sent",
+    "offer_for_message",
+    "offer_options",
     "open_case",
     "open_review",
+    "override_check",
     "parse_fact_pairs",
     "promise_update",
     "rebuild",
@@ -113,6 +138,7 @@ __all__ = [
     "receive_inbound",
     "record",
     "record_chase",
+    "record_check",
     "record_facts",
     "record_milestone",
     "redeem_code",

@@ -41,6 +41,9 @@ EVENT_KINDS = (
     "code_redeemed",
     "review_due",
     "review_completed",
+    # the checker's verdict on a message approved, and a manager's override of it
+    "message_checked",
+    "check_overridden",
 )
 
 # The case fields that only events may change, and that ``rebuild`` recovers.

@@ -8,10 +8,13 @@ resolved incident still waiting for its review or its follow-up.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
+import yaml
 from sqlalchemy import func, or_, select
 
+from frankly.incidents._words import _ENV, FOLDER, words
 from frankly.store import Database
 from frankly.store._incident_models import Incident, IncidentCase
 
@@ -22,9 +25,11 @@ URGENCY = {"overdue": 0, "due_soon": 1, "follow_up": 4, "review": 5}
 
 
 def due_rows(
-    db: Database, now: dt.datetime, *, soon: dt.timedelta = DUE_SOON
+    db: Database, now: dt.datetime, *, soon: dt.timedelta = DUE_SOON, lang: str = "en"
 ) -> list[dict[str, Any]]:
-    """Rows for the day's list, most urgent first.
+    """Rows for the day's list, most urgent first, written in ``lang`` (the words are data:
+    the ``today`` section of ``data/incidents/<lang>.yml``; ``InvalidInput`` for a language
+    without a file).
 
     Each row: ``group`` ("incident"), ``kind`` ("incident_update", "incident_review" or
     "incident_follow_up"), ``incident_id``, ``case_id`` (None), ``title``, ``customer`` (how
@@ -51,16 +56,21 @@ def due_rows(
                 .group_by(IncidentCase.incident_id)
             ).all()
         )
+    say = _sayer(lang)
     rows: list[dict[str, Any]] = []
     for incident in incidents:
         affected = int(counts.get(incident.id, 0))
-        title = incident.title.get("en") or next(iter(incident.title.values()), "")
+        title = (
+            incident.title.get(lang)
+            or incident.title.get("en")
+            or next(iter(incident.title.values()), "")
+        )
         base = {
             "group": "incident",
             "incident_id": incident.id,
             "case_id": None,
-            "title": f"Incident {incident.id}: {title}",
-            "customer": f"{affected} affected customer{'s' if affected != 1 else ''}",
+            "title": say("title", id=incident.id, title=title),
+            "customer": say("affected", n=affected),
             "url": f"/incidents/{incident.id}",
             "severity": incident.severity,
             "affected": affected,
@@ -75,12 +85,8 @@ def due_rows(
                 {
                     **base,
                     "kind": "incident_update",
-                    "why": (
-                        f"The public update was due {late} ago. Post one now, even with no news."
-                        if overdue
-                        else f"The next public update is due in {late}."
-                    ),
-                    "action": "Post an update",
+                    "why": say("update_overdue" if overdue else "update_soon", late=late),
+                    "action": say("update_action"),
                     "due_at": due,
                     "overdue": overdue,
                     "urgency": URGENCY["overdue" if overdue else "due_soon"],
@@ -93,10 +99,8 @@ def due_rows(
                 {
                     **base,
                     "kind": "incident_follow_up",
-                    "why": (
-                        "Resolved a week ago: thank the affected customers and say what changed."
-                    ),
-                    "action": "Send the follow-up",
+                    "why": say("follow_up_why"),
+                    "action": say("follow_up_action"),
                     "due_at": resolved_at + FOLLOW_UP_AFTER,
                     "overdue": False,
                     "urgency": URGENCY["follow_up"],
@@ -107,11 +111,8 @@ def due_rows(
                 {
                     **base,
                     "kind": "incident_review",
-                    "why": (
-                        "Resolved: write and publish the review (what happened, why, what "
-                        "we change)."
-                    ),
-                    "action": "Write the review",
+                    "why": say("review_why"),
+                    "action": say("review_action"),
                     "due_at": resolved_at,
                     "overdue": False,
                     "urgency": URGENCY["review"],
@@ -128,3 +129,20 @@ def _minutes(delta: dt.timedelta) -> str:
         return f"{minutes} min"
     hours, rest = divmod(minutes, 60)
     return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def _sayer(lang: str) -> Any:
+    """``say(key, **values)``: a line of the ``today`` words of ``lang``, filled in."""
+    words(lang)  # validates every words file, and refuses a language without one
+    texts = _today_words(lang)
+
+    def say(key: str, **values: Any) -> str:
+        return _ENV.from_string(texts[key]).render(**values).strip()
+
+    return say
+
+
+@functools.cache
+def _today_words(lang: str) -> dict[str, str]:
+    data = yaml.safe_load((FOLDER / f"{lang}.yml").read_text(encoding="utf-8"))
+    return dict(data["today"])

@@ -8,6 +8,8 @@ affected customers ever enters them, so no template can show one by mistake.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import zoneinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +20,29 @@ from frankly.store import Database
 from frankly.store._incident_models import Incident, IncidentUpdate
 
 RECENT_RESOLVED = 10
+# The business's own time zone, in which the status page shows times unless the visitor
+# asks for theirs (``?tz=Europe/Madrid``).
+ZONE_SETTING = "FRANKLY_TIMEZONE"
+
+
+def display_zone(asked: str | None = None) -> str:
+    """The time zone the status page writes times in: the visitor's ``asked`` zone when it
+    is a real one, else ``FRANKLY_TIMEZONE`` when set to a real one, else UTC."""
+    for candidate in (asked, os.environ.get(ZONE_SETTING)):
+        name = (candidate or "").strip()
+        if name and _real_zone(name):
+            return name
+    return "UTC"
+
+
+def _real_zone(name: str) -> bool:
+    if len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def public_incidents(db: Database, lang: str, *, limit: int = 50) -> list[dict[str, Any]]:

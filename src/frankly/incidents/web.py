@@ -22,7 +22,12 @@ from markupsafe import Markup
 
 from frankly.errors import FranklyError, InvalidInput
 from frankly.incidents import _incidents as service
-from frankly.incidents._public import feed_updated, public_incident, public_incidents
+from frankly.incidents._public import (
+    display_zone,
+    feed_updated,
+    public_incident,
+    public_incidents,
+)
 from frankly.incidents._select import Selection, parse_csv
 from frankly.incidents._words import Words, languages, words
 from frankly.store import Agent, Database
@@ -75,11 +80,13 @@ def choose_language(request: Request) -> str:
 
 def _public(request: Request, template: str, context: dict[str, Any], lang: str) -> Response:
     w = words(lang)
+    zone = display_zone(request.query_params.get("tz"))
     full = {
         "w": w,
         "lang": lang,
+        "zone": zone,
         "languages": [(code, words(code).name) for code in languages()],
-        "when": lambda value: w.datetime(value) if value else "",
+        "when": lambda value: w.datetime(value, zone) if value else "",
         "paragraphs": _paragraphs,
         **context,
     }

@@ -27,6 +27,7 @@ from frankly.store import (
     Database,
 )
 from frankly.web import _services
+from frankly.web._case import after_approval
 from frankly.web.auth import NotSignedIn, agent_for_token
 
 MAX_ID = 2_147_483_647
@@ -183,6 +184,20 @@ class TriageIn(Strict):
     lang: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
 
 
+class RemediesIn(Strict):
+    action: Literal["offer", "choose"]
+    options: list[Text(64, 1)] | None = Field(  # type: ignore[valid-type]
+        default=None,
+        max_length=50,
+        description="offer: the playbook's remedy ids offered (default: all that apply)",
+    )
+    option: Text(64, 1) | None = Field(  # type: ignore[valid-type]
+        default=None, description="choose: the id of the option the customer chose"
+    )
+    note: Text(2000) | None = None  # type: ignore[valid-type]
+    lang: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
+
+
 class DraftIn(Strict):
     stage: Text(64, 1)  # type: ignore[valid-type]
     channel: Literal["email", "sms", "call"] = "email"
@@ -311,6 +326,7 @@ class ApproveIn(Strict):
 def approve_message(request: Request, me: Me, message_id: Id, body: ApproveIn) -> dict[str, Any]:
     db = _db(request)
     message = cases.get_message(db, message_id)
+    report: dict[str, Any] | None = None
     if message.direction == "out":
         view = cases.show_case(db, message.case_id)
         inbound = [m for m in view.messages if m.direction == "in"]
@@ -332,6 +348,8 @@ def approve_message(request: Request, me: Me, message_id: Id, body: ApproveIn) -
     approved = cases.approve_message(
         db, message_id, author=me.email, next_update_at=body.next_update_at
     )
+    if message.direction == "out":
+        after_approval(db, message_id, report, author=me.email)
     return approved.to_dict()
 
 
@@ -365,6 +383,41 @@ async def inbound(request: Request) -> dict[str, Any]:
 @router.get("/cases/{case_id}/commitments", summary="The case's commitments")
 def commitments(request: Request, case_id: Id) -> list[dict[str, Any]]:
     return [c.to_dict() for c in cases.show_case(_db(request), case_id).commitments]
+
+
+@router.get(
+    "/cases/{case_id}/remedies",
+    summary="The options the playbook allows, those offered to the customer, and the choice",
+)
+def list_remedies(
+    request: Request,
+    case_id: Id,
+    lang: Literal[LANGUAGES] | None = None,  # type: ignore[valid-type]
+) -> dict[str, Any]:
+    db = _db(request)
+    return cases.list_remedies(db, case_id, lang, library=_services.library()).to_dict()
+
+
+@router.post(
+    "/cases/{case_id}/remedies",
+    summary="Record options offered (action=offer) or the customer's choice (action=choose)",
+)
+def record_remedies(request: Request, me: Me, case_id: Id, body: RemediesIn) -> dict[str, Any]:
+    db = _db(request)
+    library = _services.library()
+    if body.action == "offer":
+        if body.option is not None:
+            raise InvalidInput("To offer, send options (a list), not option", field="option")
+        cases.offer_options(
+            db, case_id, body.options, lang=body.lang, author=me.email, library=library
+        )
+    else:
+        if body.option is None:
+            raise InvalidInput("Name the option the customer chose", field="option")
+        if body.options is not None:
+            raise InvalidInput("To choose, send option, not options", field="options")
+        cases.choose_option(db, case_id, body.option, note=body.note, author=me.email)
+    return cases.list_remedies(db, case_id, body.lang, library=library).to_dict()
 
 
 @router.post("/cases/{case_id}/draft", summary="Draft a message from the case's playbook")

@@ -85,7 +85,8 @@ def case_context(db: Database, case_id: int, me: Agent, **extra: Any) -> dict[st
         if m.direction == "in"
     ]
     outbound = [m for m in reversed(view.messages) if m.direction == "out"]
-    options = [e for e in view.events if e.kind in ("option_offered", "option_chosen")]
+    remedies = _remedies(db, case_id, view.customer.language)
+    steps = _steps(db, case_id)
     return {
         "view": view,
         "case": case,
@@ -98,7 +99,9 @@ def case_context(db: Database, case_id: int, me: Agent, **extra: Any) -> dict[st
         "languages": LANGUAGES,
         "inbound": inbound,
         "outbound": outbound,
-        "options": options,
+        "remedies": remedies,
+        "steps": steps,
+        "remedy_error": extra.pop("remedy_error", None),
         "events": list(reversed(view.events)),
         "transitions": cases.TRANSITIONS.get(case.state, ()),
         "checker_ready": _services.module("check") is not None
@@ -108,6 +111,23 @@ def case_context(db: Database, case_id: int, me: Agent, **extra: Any) -> dict[st
         "notice": extra.pop("notice", None),
         **extra,
     }
+
+
+def _remedies(db: Database, case_id: int, lang: str) -> dict[str, Any] | None:
+    """Options available, offered and chosen (None when the playbooks cannot be read)."""
+    try:
+        return cases.list_remedies(db, case_id, lang, library=_services.library()).to_dict()
+    except FranklyError:
+        # A broken playbook must not take the case page down; the Playbooks page says why.
+        return None
+
+
+def _steps(db: Database, case_id: int) -> list[Any]:
+    """The follow-ups and reminders scheduled on the case, soonest first."""
+    list_steps = getattr(cases, "list_steps", None)
+    if list_steps is None:
+        return []
+    return sorted(list_steps(db, case_id), key=lambda s: (s.due_at, s.id))
 
 
 @router.get("/cases/{case_id}")
@@ -173,6 +193,36 @@ def add_note(
 ) -> Response:
     cases.add_note(_db(request), case_id, text, author=me.email)
     return RedirectResponse(f"/cases/{case_id}#timeline", status_code=303)
+
+
+@router.post("/cases/{case_id}/remedies", dependencies=[Depends(check_csrf)])
+async def remedies(
+    request: Request, case_id: int, me: Annotated[Agent, Depends(require_agent)]
+) -> Response:
+    """Record the options offered by hand (``action=offer``) or the customer's choice."""
+    db = _db(request)
+    form = await request.form()
+    action = str(form.get("action") or "")
+    try:
+        if action == "offer":
+            chosen = [str(v) for v in form.getlist("options")]
+            if not chosen:
+                raise InvalidInput("Tick the options you offered", field="options")
+            cases.offer_options(db, case_id, chosen, author=me.email, library=_services.library())
+        elif action == "choose":
+            cases.choose_option(
+                db,
+                case_id,
+                str(form.get("option") or "")[:64],
+                note=str(form.get("note") or "")[:2000] or None,
+                author=me.email,
+            )
+        else:
+            raise InvalidInput("Say whether to offer or to choose", field="action")
+    except FranklyError as exc:
+        context = case_context(db, case_id, me, remedy_error=exc.message)
+        return render(request, "case.html", context, status=exc.http_status)
+    return RedirectResponse(f"/cases/{case_id}#remedies", status_code=303)
 
 
 @router.post("/cases/{case_id}/compose", dependencies=[Depends(check_csrf)])
@@ -387,16 +437,12 @@ def approve_and_send(
             next_update_at=when,
         )
         if errors:
-            rules = ", ".join(sorted({str(f.get("rule") or f.get("category")) for f in errors}))
-            reason = override_reason.strip() or "no reason given"
-            cases.add_note(
-                db,
-                case_id,
-                f"Checker overridden by {me.name} ({me.role}) on message {message.id}: "
-                f"{len(errors)} error(s) [{rules}]. Reason: {reason}",
-                author=me.email,
+            # The override is its own event, written before the message may go out.
+            cases.override_check(
+                db, message.id, errors, agent_id=me.id, reason=override_reason or None
             )
         notice = _approve(db, message.id, me, when)
+        after_approval(db, message.id, report, author=me.email)
     except FranklyError as exc:
         composer["error"] = exc.message
         return render(
@@ -409,6 +455,22 @@ def approve_and_send(
     if request.headers.get("hx-request"):
         return Response(status_code=204, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
+
+
+def after_approval(
+    db: Database, message_id: int, report: dict[str, Any] | None, *, author: str
+) -> None:
+    """Keep what the checker found on the approved message (Insights adds these up), and
+    record the options it offers the customer. Neither may stop a message already queued:
+    a failure is logged."""
+    try:
+        if report is not None:
+            cases.record_check(
+                db, message_id, report.get("findings", []), score=report.get("score"), author=author
+            )
+        cases.offer_for_message(db, message_id, author=author, library=_services.library())
+    except FranklyError:
+        _services.log.warning("after approving message %s", message_id, exc_info=True)
 
 
 def _approve(db: Database, message_id: int, me: Agent, when: dt.datetime | None) -> str:

@@ -6,11 +6,14 @@ words to its own. A new interface language is a new file, not new code.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+from babel.dates import format_datetime
 
 from frankly.errors import InvalidInput
 
@@ -48,3 +51,21 @@ def translator(lang: str) -> Callable[..., str]:
         return out.format(**values) if values else out
 
     return t
+
+
+# How a moment is written on the pages: a weekday, a date and a time, in the agent's zone.
+WHEN_PATTERN = "EEE d MMM y, HH:mm"
+
+
+def when(value: dt.datetime | None, lang: str, tz: str = "UTC") -> str:
+    """``value`` in the agent's time zone and language, with the zone's name ("" for None)."""
+    if value is None:
+        return ""
+    try:
+        zone: dt.tzinfo = zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone, tz = dt.UTC, "UTC"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    text = format_datetime(value.astimezone(zone), WHEN_PATTERN, locale=lang)
+    return f"{text} ({tz})"

@@ -15,12 +15,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from frankly import cases
 from frankly.store import Agent, Case, Commitment, Database, Message, utcnow
 from frankly.web import _i18n, _services, charts
 from frankly.web._session import render, require_manager
 
 router = APIRouter(include_in_schema=False)
-CHECKED_MESSAGES = 400
+# Messages sent before their checker figures were kept are checked at most this many at a
+# time (then kept), so a page load never re-checks what it checked before.
+LAZY_CHECKS = 100
 
 
 def _week(value: dt.datetime) -> str:
@@ -47,17 +50,18 @@ def figures(db: Database, *, weeks: int = 8, now: dt.datetime | None = None) -> 
             )
         )
         sent = list(
-            session.scalars(
-                select(Message)
+            session.execute(
+                select(Message.id, Message.sent_at, Message.author, Case.kind, Message.stage)
+                .join(Case, Case.id == Message.case_id)
                 .where(
                     Message.direction == "out",
                     Message.status == "sent",
                     Message.sent_at >= since,
                 )
                 .order_by(Message.id.desc())
-                .limit(CHECKED_MESSAGES)
             )
         )
+        emails = {a.email: a.name for a in session.scalars(select(Agent))}
     tell_by_kind: dict[str, list[float]] = defaultdict(list)
     tell_by_agent: dict[str, list[float]] = defaultdict(list)
     resolve_by_kind: dict[str, list[float]] = defaultdict(list)
@@ -79,15 +83,24 @@ def figures(db: Database, *, weeks: int = 8, now: dt.datetime | None = None) -> 
     kept = Counter(_week(c.due_at) for c in commitments if c.status == "kept")
     missed = Counter(_week(c.due_at) for c in commitments if c.status == "missed")
     follow_ups = Counter(
-        _week(m.sent_at) for m in sent if m.sent_at and (m.stage or "").startswith("follow")
+        _week(sent_at)
+        for _id, sent_at, _author, _kind, stage in sent
+        if sent_at and (stage or "").startswith("follow")
     )
-    findings: dict[str, Counter[str]] = defaultdict(Counter)
     checker = _services.function("check", "check") is not None
-    if checker:
-        for message in sent:
-            report = _services.check_text(message.body, lang=message.language) or {}
-            for finding in report.get("findings", []):
-                findings[str(finding.get("category"))][_week(message.sent_at or now)] += 1
+    stored = stored_findings(db, [row[0] for row in sent], check_missing=checker)
+    findings: dict[str, Counter[str]] = defaultdict(Counter)
+    per_kind: dict[str, list[int]] = defaultdict(list)
+    per_agent: dict[str, list[int]] = defaultdict(list)
+    for message_id, sent_at, author, kind, _stage in sent:
+        figures_ = stored.get(message_id)
+        if figures_ is None:
+            continue
+        for category, count in (figures_.get("categories") or {}).items():
+            findings[str(category)][_week(sent_at or now)] += int(count)
+        total_found = int(figures_.get("total") or 0)
+        per_kind[kind].append(total_found)
+        per_agent[emails.get(author or "", author or "—")].append(total_found)
 
     def median(values: dict[str, list[float]]) -> dict[str, float]:
         return {k: round(statistics.median(v), 1) for k, v in sorted(values.items()) if v}
@@ -108,8 +121,45 @@ def figures(db: Database, *, weeks: int = 8, now: dt.datetime | None = None) -> 
         },
         "follow_ups": [follow_ups[w] for w in labels],
         "findings": {cat: [c[w] for w in labels] for cat, c in sorted(findings.items())},
+        "findings_per_message_by_kind": _mean(per_kind),
+        "findings_per_message_by_agent": _mean(per_agent),
+        "messages_checked": sum(len(v) for v in per_kind.values()),
+        "messages_sent": len(sent),
         "checker": checker,
     }
+
+
+def _mean(values: dict[str, list[int]]) -> dict[str, float]:
+    return {k: round(sum(v) / len(v), 1) for k, v in sorted(values.items()) if v}
+
+
+def stored_findings(
+    db: Database, message_ids: list[int], *, check_missing: bool = True
+) -> dict[int, dict[str, Any]]:
+    """The checker figures kept for each message when it was approved.
+
+    A message sent before the figures were kept (or sent by the worker without passing
+    through approval here) is checked once, up to ``LAZY_CHECKS`` per call, and its figures
+    are kept, so no message is checked on every page load.
+    """
+    stored = cases.checked_figures(db, message_ids)
+    if not check_missing:
+        return stored
+    missing = [i for i in message_ids if i not in stored][:LAZY_CHECKS]
+    for message_id in missing:
+        message = cases.get_message(db, message_id)
+        report = _services.check_text(message.body, lang=message.language)
+        if report is None:
+            continue
+        event = cases.record_check(
+            db,
+            message_id,
+            report.get("findings", []),
+            score=report.get("score"),
+            author="insights",
+        )
+        stored[message_id] = dict(event.payload)
+    return stored
 
 
 @router.get("/insights")
@@ -148,5 +198,15 @@ def insights(
         ),
         "follow_ups": charts.stacked(weeks_shown, {t("follow-ups"): data["follow_ups"]}),
         "findings": charts.stacked(weeks_shown, data["findings"]) if data["findings"] else None,
+        "findings_kind": charts.bars(
+            list(data["findings_per_message_by_kind"]),
+            list(data["findings_per_message_by_kind"].values()),
+            color=charts.PALETTE[1],
+        ),
+        "findings_agent": charts.bars(
+            list(data["findings_per_message_by_agent"]),
+            list(data["findings_per_message_by_agent"].values()),
+            color=charts.PALETTE[1],
+        ),
     }
     return render(request, "insights.html", {"data": data, "charts": drawn, "weeks": weeks})

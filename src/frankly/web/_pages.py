@@ -44,7 +44,7 @@ def today(
 ) -> Response:
     db = _db(request)
     team = team and has_role(me, "manager")
-    rows = today_rows(db, None if team else me.id)
+    rows = today_rows(db, None if team else me.id, lang=me.language)
     counts = {group: sum(1 for r in rows if r["group"] == group) for group in TODAY_GROUPS}
     return render(
         request,
@@ -53,18 +53,45 @@ def today(
     )
 
 
-def today_rows(db: Database, agent_id: int | None) -> list[dict[str, Any]]:
-    """The day's list from cadence, as dicts with group, case_id, title, customer, why."""
+def today_rows(db: Database, agent_id: int | None, lang: str = "en") -> list[dict[str, Any]]:
+    """The day's list from cadence, as dicts with group, case_id, title, customer, why,
+    written in ``lang`` (the agent's interface language, also in the team view)."""
     cadence_today = _services.function("cadence", "today")
     if cadence_today is not None:
-        return [_row(item) for item in _services.as_dict(cadence_today(db, agent_id=agent_id))]
+        items = _services.as_dict(cadence_today(db, agent_id=agent_id, lang=lang))
+        return _incident_words([_row(item) for item in items], db, lang)
     return _fallback_rows(db, agent_id)
+
+
+def _incident_words(rows: list[dict[str, Any]], db: Database, lang: str) -> list[dict[str, Any]]:
+    """Incident rows in ``lang``: the day's list may carry them in English."""
+    if lang == "en" or not any(r.get("incident_id") for r in rows):
+        return rows
+    due_rows = _services.function("incidents", "due_rows")
+    if due_rows is None:
+        return rows
+    try:
+        worded = {(r["incident_id"], r["kind"]): r for r in due_rows(db, utcnow(), lang=lang)}
+    except TypeError:  # an incidents package that speaks only English
+        return rows
+    for row in rows:
+        found = worded.get((row.get("incident_id"), row.get("kind")))
+        if found is not None:
+            row.update(
+                why=found["why"],
+                action=found["action"],
+                title=found["title"],
+                customer=found["customer"],
+            )
+    return rows
 
 
 def _row(item: dict[str, Any]) -> dict[str, Any]:
     group = str(item.get("group") or item.get("kind") or item.get("reason_kind") or "to_tell")
     return {
         "group": group,
+        "kind": item.get("kind"),
+        "incident_id": item.get("incident_id"),
         "case_id": item.get("case_id"),
         "title": item.get("title") or item.get("case_title") or "",
         "customer": item.get("customer") or item.get("customer_name") or "",

@@ -7,6 +7,7 @@ changing a password ends every other session. Nothing is kept in process memory.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
@@ -191,6 +192,9 @@ def render(
         "is_admin": bool(agent and has_role(agent, "admin")),
         "t": t,
         "ui_lang": lang,
+        "when": functools.partial(
+            _i18n.when, lang=lang, tz=(agent.timezone if agent else None) or "UTC"
+        ),
         "csrf_token": token,
         "csrf_field": Markup('<input type="hidden" name="csrf_token" value="{}">').format(token),
         **(context or {}),
