@@ -267,6 +267,11 @@ def test_cli_list_and_show() -> None:
     assert result.exit_code == 0, result.output
     assert "Entrega con retraso" in result.output
     assert "promised_date" in result.output and "handed_to_carrier" in result.output
+    flat = " ".join(result.output.split())
+    assert "follow-up discount code: 10%, valid 90 days" in flat
+    assert "a milestone is stuck after: 3 d" in flat
+    result = runner.invoke(app, ["playbooks", "show", "overdue_payment"])
+    assert "follow-up discount code: none" in " ".join(result.output.split())
     result = runner.invoke(app, ["playbooks", "show", "late_delivery", "--lang", "es", "--json"])
     shown = json.loads(result.output)
     questions = {f["name"]: f["question"]["es"] for f in shown["facts"]}

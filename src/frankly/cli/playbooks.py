@@ -10,6 +10,7 @@ from rich.table import Table
 
 from frankly.cli._app import app, console, fail, friendly, print_json
 from frankly.playbooks import Playbook, load_library, validate_dir
+from frankly.playbooks._model import Cadence
 
 playbooks_app = typer.Typer(help="List, read and check playbooks.", no_args_is_help=True)
 app.add_typer(playbooks_app, name="playbooks")
@@ -102,6 +103,7 @@ def _print_playbook(p: Playbook, lang: str) -> None:
         f"{'yes' if c.working_hours_only else 'no'}",
         highlight=False,
     )
+    console.print(_business_settings(c), highlight=False)
     if c.milestones:
         console.print(f"Milestones: {' → '.join(c.milestones)}", highlight=False)
     if c.payment_ladder:
@@ -149,3 +151,33 @@ def playbooks_validate(
         )
     if problems:
         raise typer.Exit(1)
+
+
+def _business_settings(c: Cadence) -> str:
+    """The settings a playbook may leave to the business-wide defaults, and what it chose."""
+    default = "business default"
+    reminders = default if c.auto_send_reminders is None else _yes(c.auto_send_reminders)
+    stuck = (
+        default
+        if c.milestone_stuck_after is None
+        else _span(c.milestone_stuck_after.total_seconds())
+    )
+    d = c.follow_up_discount
+    if d is None:
+        code = default
+    elif d.enabled is False:
+        code = "none"
+    else:
+        parts = [
+            f"{d.percent}%" if d.percent is not None else "default percent",
+            f"valid {d.valid_days} days" if d.valid_days is not None else "default validity",
+        ]
+        code = ", ".join(parts)
+    return (
+        f"Reminders sent automatically: {reminders}; follow-up discount code: {code}; "
+        f"a milestone is stuck after: {stuck}"
+    )
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
