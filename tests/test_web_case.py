@@ -315,3 +315,26 @@ def test_a_reviewed_case_page_shows_the_lessons_learned(site: Site) -> None:
     assert page.status_code == 200
     assert "Nobody owned the carrier&#39;s alert." in page.text
     assert "The alert now goes to the case owner." in page.text
+
+
+def test_insights_count_codes_redeemed_and_time_to_tell_by_week(site: Site) -> None:
+    db = site.db
+    now = utcnow()
+    week = _insights._week(now)
+    before = _insights.figures(db, now=now)
+    at = before["weeks"].index(week)
+    first = cases.issue_code(db, _case(site), percent=10)
+    cases.issue_code(db, _case(site), percent=10)
+    cases.redeem_code(db, first.code, by="till 3")
+    after = _insights.figures(db, now=now)
+    assert after["codes"]["redeemed"][at] == before["codes"]["redeemed"][at] + 1
+    assert after["codes"]["not_redeemed"][at] == before["codes"]["not_redeemed"][at] + 1
+    assert after["codes_redeemed"] == before["codes_redeemed"] + 1
+    # The demo's cases of the last weeks were each told within hours of knowing.
+    told = [hours for hours in after["tell_hours_by_week"] if hours]
+    assert told and all(0 < hours < 24 for hours in told)
+    page = site.signed_in("maria@northwind.example").get("/insights")
+    assert "Códigos de descuento canjeados, por semana" in page.text  # Maria reads Spanish
+    label = week.split("-")[-1]
+    count = after["codes"]["redeemed"][at]
+    assert f"{label} · canjeado: {count}<" in page.text

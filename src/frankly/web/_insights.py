@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from frankly import cases
 from frankly.store import Agent, Case, Commitment, Database, Message, utcnow
+from frankly.store._cadence_models import DiscountCode
 from frankly.web import _i18n, _services, charts
 from frankly.web._session import render, require_manager
 
@@ -62,8 +63,16 @@ def figures(db: Database, *, weeks: int = 8, now: dt.datetime | None = None) -> 
             )
         )
         emails = {a.email: a.name for a in session.scalars(select(Agent))}
+        codes = list(
+            session.execute(
+                select(DiscountCode.issued_at, DiscountCode.redeemed_at).where(
+                    (DiscountCode.issued_at >= since) | (DiscountCode.redeemed_at >= since)
+                )
+            )
+        )
     tell_by_kind: dict[str, list[float]] = defaultdict(list)
     tell_by_agent: dict[str, list[float]] = defaultdict(list)
+    tell_by_week: dict[str, list[float]] = defaultdict(list)
     resolve_by_kind: dict[str, list[float]] = defaultdict(list)
     chased: Counter[str] = Counter()
     total: Counter[str] = Counter()
@@ -76,6 +85,7 @@ def figures(db: Database, *, weeks: int = 8, now: dt.datetime | None = None) -> 
             tell_by_kind[case.kind].append(max(0.0, hours))
             owner = agents.get(case.owner_id or 0, "—")
             tell_by_agent[owner].append(max(0.0, hours))
+            tell_by_week[_week(case.known_at)].append(max(0.0, hours))
         if case.resolved_at is not None:
             days = (case.resolved_at - case.known_at).total_seconds() / 86400
             resolve_by_kind[case.kind].append(max(0.0, days))
@@ -87,6 +97,9 @@ def figures(db: Database, *, weeks: int = 8, now: dt.datetime | None = None) -> 
         for _id, sent_at, _author, _kind, stage in sent
         if sent_at and (stage or "").startswith("follow")
     )
+    # Codes redeemed count in the week they were used; the rest in the week they were issued.
+    redeemed = Counter(_week(used) for _issued, used in codes if used is not None)
+    unused = Counter(_week(issued) for issued, used in codes if used is None and issued)
     checker = _services.function("check", "check") is not None
     stored = stored_findings(db, [row[0] for row in sent], check_missing=checker)
     findings: dict[str, Counter[str]] = defaultdict(Counter)
@@ -120,6 +133,14 @@ def figures(db: Database, *, weeks: int = 8, now: dt.datetime | None = None) -> 
             "missed": [missed[w] for w in labels],
         },
         "follow_ups": [follow_ups[w] for w in labels],
+        "tell_hours_by_week": [
+            round(statistics.median(tell_by_week[w]), 1) if tell_by_week[w] else 0.0 for w in labels
+        ],
+        "codes": {
+            "redeemed": [redeemed[w] for w in labels],
+            "not_redeemed": [unused[w] for w in labels],
+        },
+        "codes_redeemed": sum(redeemed[w] for w in labels),
         "findings": {cat: [c[w] for w in labels] for cat, c in sorted(findings.items())},
         "findings_per_message_by_kind": _mean(per_kind),
         "findings_per_message_by_agent": _mean(per_agent),
@@ -197,6 +218,16 @@ def insights(
             {t("kept"): data["commitments"]["kept"], t("missed"): data["commitments"]["missed"]},
         ),
         "follow_ups": charts.stacked(weeks_shown, {t("follow-ups"): data["follow_ups"]}),
+        "tell_week": charts.stacked(
+            weeks_shown, {t("median hours to tell"): data["tell_hours_by_week"]}
+        ),
+        "codes": charts.stacked(
+            weeks_shown,
+            {
+                t("redeemed"): data["codes"]["redeemed"],
+                t("issued, not redeemed"): data["codes"]["not_redeemed"],
+            },
+        ),
         "findings": charts.stacked(weeks_shown, data["findings"]) if data["findings"] else None,
         "findings_kind": charts.bars(
             list(data["findings_per_message_by_kind"]),
