@@ -7,7 +7,7 @@ LINTED := src tests scripts benchmarks
 
 .PHONY: run test venv system-deps lint format bench-check bench-triage bench-incident bench-web eval-triage train-triage clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt setup.py src/frankly/_speedups.c
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)

@@ -8,6 +8,9 @@ passes and report the best; proselint gets one. Only the checking is timed: read
 corpus and loading rules are not (rule loading is reported on its own line, measured in a
 fresh process after `import frankly.check`).
 
+Frankly runs with its optional C accelerator when it is built (the run prints
+"accelerator: on/off"), and once more with FRANKLY_PURE_PYTHON=1 for the pure-Python figure.
+
 Usage: python benchmarks/check_bench.py [--size 5000] [--seed 20261123]
 """
 
@@ -76,7 +79,7 @@ def _timed(messages: list[dict[str, str]], run: Any, passes: int) -> tuple[float
 
 def worker_load(_: Path) -> dict[str, Any]:
     started = time.process_time()
-    from frankly.check import load_rules
+    from frankly.check import accelerated, load_rules
 
     imported = time.process_time()
     ruleset = load_rules()
@@ -88,11 +91,12 @@ def worker_load(_: Path) -> dict[str, Any]:
         "rules": len(ruleset.rules()),
         "phrases": sum(len(p.automaton) for p in ruleset.packs.values()),
         "peak_rss": _peak_rss(),
+        "accelerated": accelerated(),
     }
 
 
 def _frankly(corpus: Path, *, known_lang: bool, reply: bool) -> dict[str, Any]:
-    from frankly.check import check, load_rules
+    from frankly.check import accelerated, check, load_rules
 
     messages = _corpus(corpus)
     load_rules()
@@ -118,6 +122,7 @@ def _frankly(corpus: Path, *, known_lang: bool, reply: bool) -> dict[str, Any]:
         "seconds": seconds,
         "findings": found,
         "peak_rss": _peak_rss(),
+        "accelerated": accelerated(),
     }
 
 
@@ -241,12 +246,14 @@ WORKERS = {
 # -- the run ------------------------------------------------------------------------------
 
 
-def _spawn(name: str, corpus: Path) -> dict[str, Any] | str:
+def _spawn(name: str, corpus: Path, *, pure: bool = False) -> dict[str, Any] | str:
+    env = {**os.environ, "FRANKLY_PURE_PYTHON": "1"} if pure else None
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--worker", name, str(corpus)],
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     if proc.returncode != 0:
         return (proc.stderr.strip().splitlines() or ["failed"])[-1]
@@ -307,6 +314,7 @@ def main() -> int:
         "frankly": "Frankly full check (auto language, stage, fault)",
         "frankly-lang": "Frankly full check, language known",
         "frankly-reply": "Frankly full check + reply-to checks",
+        "frankly-pure": "Frankly full check, pure Python",
         "hyperscan": "bare scan: Hyperscan, all Frankly phrases",
         "ahocorasick": "bare scan: Aho-Corasick, all Frankly phrases",
         "proselint": "proselint 0.16",
@@ -314,6 +322,13 @@ def main() -> int:
     }
     for name in ("frankly", "frankly-lang", "frankly-reply", "hyperscan", "ahocorasick"):
         results[name] = _spawn(name, corpus_path)
+    results["frankly-pure"] = _spawn("frankly", corpus_path, pure=True)
+    main_run = results["frankly"]
+    if isinstance(main_run, dict):
+        print(
+            "Accelerator: "
+            + ("on (frankly._speedups)" if main_run["accelerated"] else "off (pure Python)")
+        )
     results["proselint"] = _spawn("proselint", corpus_path)
     results["write-good"] = _write_good(corpus_path)
 
@@ -356,6 +371,8 @@ def main() -> int:
             ok &= ratio <= TARGETS["bare_ratio"]
         if "ahocorasick" in rate:
             lines.append(f"Aho-Corasick bare / Frankly: {rate['ahocorasick'] / main_rate:.1f}x")
+        if "frankly-pure" in rate:
+            lines.append(f"Frankly / pure Python: {main_rate / rate['frankly-pure']:.2f}x")
         print("Ratios: " + "; ".join(lines))
         res = results["frankly"]
         assert isinstance(res, dict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import frankly.check
-from frankly.check import STAGES, Report, check
+from frankly.check import STAGES, Report, _accel, check
 from frankly.check._engine import sentence_cuts
 from frankly.errors import InvalidInput
+
+
+@pytest.fixture(autouse=True, scope="module", params=["accelerated", "pure-python"])
+def checker_path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test here runs twice: with the C accelerator (when built) and in pure Python."""
+    saved = _accel.speedups
+    if request.param == "accelerated" and saved is None:
+        pytest.skip("the C accelerator is not built, or FRANKLY_PURE_PYTHON is set")
+    if request.param == "pure-python":
+        _accel.speedups = None
+    yield request.param
+    _accel.speedups = saved
+
 
 GOOD = (Path(__file__).parent / "data" / "good_messages").glob("*.txt")
 GOOD_MESSAGES = sorted(GOOD)
@@ -54,6 +68,7 @@ def test_public_api_is_deliberate() -> None:
             "Rule",
             "RuleError",
             "RuleSet",
+            "accelerated",
             "check",
             "clear_cache",
             "default_rules",
@@ -368,3 +383,13 @@ def test_missing_part_findings_match_the_rule_in_every_message() -> None:
     assert contact and contact == again
     assert (contact[0].start, contact[0].end, contact[0].line, contact[0].column) == (0, 0, 1, 1)
     assert contact[0].text == "" and "{" not in contact[0].message
+
+
+def test_findings_in_a_long_text_have_the_right_line_and_column() -> None:
+    # Long texts index their line ends instead of counting them for each finding.
+    text = (BAD_EN + "\n\n") * (30_000 // len(BAD_EN))
+    findings = check(text, stage="first_notice").findings
+    assert len(text) > 20_000 and len(findings) > 100
+    for f in findings:
+        assert f.line == text.count("\n", 0, f.start) + 1
+        assert f.column == f.start - text.rfind("\n", 0, f.start)

@@ -4,10 +4,13 @@
 are YAML data per language (``data/rules/<lang>/*.yml``, schema in ``data/rules/schema.json``);
 a business adds packs from folders named in ``FRANKLY_RULES_DIRS`` or passed to
 ``load_rules``. Rules load once and are shared; checking is pure and thread-safe.
+``accelerated()`` says whether the optional C accelerator runs (FRANKLY_PURE_PYTHON=1 turns
+it off); reports are the same either way.
 """
 
 from __future__ import annotations
 
+from frankly.check._accel import accelerated
 from frankly.check._engine import RULES_ENV, check, default_rules
 from frankly.check._report import Finding, Report
 from frankly.check._rules import (
@@ -37,6 +40,7 @@ __all__ = [
     "Rule",
     "RuleError",
     "RuleSet",
+    "accelerated",
     "check",
     "clear_cache",
     "default_rules",

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from itertools import pairwise
 from operator import sub
 from typing import Any
 
-from frankly.check import _metrics
+from frankly.check import _accel, _metrics
 from frankly.check._report import Finding, Report, score
 from frankly.check._rules import (
     FAULTS,
@@ -61,6 +61,8 @@ def default_rules() -> RuleSet:
 _CLOSE = "[\"'»”’)\\]]*(?=\\s)"
 _DOT_END = re.compile(r"\.[.!?…]*" + _CLOSE)
 _OTHER_ENDS = tuple((ch, re.compile(re.escape(ch) + "[.!?…]*" + _CLOSE)) for ch in "!?…")
+_NEWLINE = re.compile("\n")
+_LONG_TEXT = 20_000
 _BLANK_LINE = re.compile(r"\n(?<![.!?…\"'»”’)\]]\n)[ \t]*\n")
 
 
@@ -90,6 +92,8 @@ class Context:
         "_cheap_kinds",
         "_cuts",
         "_dates",
+        "_fig",
+        "_newlines",
         "_sentence_kinds",
         "_sentences",
         "fault",
@@ -131,6 +135,9 @@ class Context:
         self._sentences: list[tuple[int, int]] | None = None
         self._all_kinds: list[_mask.Span] | None = None
         self._caps: bool | None = None
+        # The C accelerator's figures (cuts, counts, capitals...), when it ran.
+        self._fig: _accel.Figures | None = None
+        self._newlines: list[int] | None = None
         self._sentence_kinds: dict[tuple[int, int], frozenset[str]] = {}
         self._cheap_kinds: dict[tuple[int, int], set[str]] = {}
 
@@ -141,7 +148,14 @@ class Context:
 
     def line_of(self, pos: int) -> int:
         """1-based line number of ``pos``."""
-        return self.text.count("\n", 0, pos) + 1
+        text = self.text
+        if len(text) <= _LONG_TEXT:
+            return text.count("\n", 0, pos) + 1
+        # A long text can have tens of thousands of findings: counting from the start for
+        # each would take minutes for 5 MB, so its line ends are indexed once.
+        if self._newlines is None:
+            self._newlines = [m.start() for m in _NEWLINE.finditer(text)]
+        return bisect_left(self._newlines, pos) + 1
 
     def masked(self, start: int, end: int) -> bool:
         """Whether ``[start, end)`` overlaps a stretch wording rules skip."""
@@ -195,20 +209,29 @@ class Context:
             s, e = bounds
             names = self._cheap_kinds.get(bounds)
             if names is None:
-                names = {d.kind for d in _mask.date_word_spans(self.low, self.lang, s, e)}
-                names.update(
-                    sp.kind
-                    for sp in self.spans
-                    if sp.kind in ("email", "url") and sp.start < e and sp.end > s
-                )
+                low, offset = self.low, 0
+                if len(low) > _LONG_TEXT:
+                    # The automaton reads the whole string on every call: in a long text, give
+                    # it the sentence and one character either side (for the word boundaries).
+                    offset = max(s - 1, 0)
+                    low = low[offset : e + 1]
+                names = {
+                    d.kind for d in _mask.date_word_spans(low, self.lang, s - offset, e - offset)
+                }
+                if self.spans:
+                    names.update(
+                        sp.kind
+                        for sp in self.spans
+                        if sp.kind in ("email", "url") and sp.start < e and sp.end > s
+                    )
                 self._cheap_kinds[bounds] = names
-            if any(k in names for k in kinds):
+            if not names.isdisjoint(kinds):
                 # Numbers only add kinds, so the (slower) number scan cannot change the answer.
                 return True
             names = names | {sp.kind for sp in _mask.number_spans(self.text, self.lang, s, e)}
             found = frozenset(names)
             self._sentence_kinds[bounds] = found
-        return any(k in found for k in kinds)
+        return not found.isdisjoint(kinds)
 
     def has_kind(self, kinds: list[str] | tuple[str, ...]) -> bool:
         """Whether the text holds a stretch of one of ``kinds`` anywhere."""
@@ -244,6 +267,14 @@ def _scan(ctx: Context, live: list[Live | None]) -> dict[int, dict[str, list[Hit
     pack = ctx.pack
     if pack.automaton is None:
         return {}
+    if pack.scanner is not None:
+        speedups = _accel.speedups
+        if speedups is not None:
+            # The same matches, filters and order as the loop below, in C.
+            by_rule, parts = speedups.scan(pack.scanner, ctx.low, ctx.text, live)
+            if parts:
+                _drop_masked(ctx, by_rule, parts)
+            return by_rule  # type: ignore[no-any-return]
     low = ctx.low
     text = ctx.text
     n = len(low)
@@ -288,22 +319,31 @@ def _scan(ctx: Context, live: list[Live | None]) -> dict[int, dict[str, list[Hit
                 else:
                     roles[role] = [(start, stop, payload)]
     if mask_parts:
-        ctx.set_spans(
-            _mask.merge(_mask.wording_spans(text, ctx.lang, lower=low, only=frozenset(mask_parts)))
-        )
-        if ctx.spans:
-            masked = ctx.masked
-            for rule in list(by_rule):
-                roles = by_rule[rule]
-                for role in list(roles):
-                    kept = [h for h in roles[role] if not masked(h[0], h[1])]
-                    if kept:
-                        roles[role] = kept
-                    else:
-                        del roles[role]
-                if not roles:
-                    del by_rule[rule]
+        _drop_masked(ctx, by_rule, mask_parts)
     return by_rule
+
+
+def _drop_masked(
+    ctx: Context, by_rule: dict[int, dict[str, list[Hit]]], mask_parts: set[str]
+) -> None:
+    """Find the stretches to mask that the scan saw cues of; drop the matches inside them."""
+    ctx.set_spans(
+        _mask.merge(
+            _mask.wording_spans(ctx.text, ctx.lang, lower=ctx.low, only=frozenset(mask_parts))
+        )
+    )
+    if ctx.spans:
+        masked = ctx.masked
+        for rule in list(by_rule):
+            roles = by_rule[rule]
+            for role in list(roles):
+                kept = [h for h in roles[role] if not masked(h[0], h[1])]
+                if kept:
+                    roles[role] = kept
+                else:
+                    del roles[role]
+            if not roles:
+                del by_rule[rule]
 
 
 def _finding(
@@ -470,9 +510,10 @@ def _metric(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -
     if metric == "sentence_words":
         limit = int(spec.get("max", 35))
         bounds = [0, *ctx.cuts, len(ctx.text)]
-        # The longest stretch between two ends, found in C: usually no stretch is long
-        # enough to hold that many words, and nothing needs splitting.
-        if max(map(sub, bounds[1:], bounds)) <= limit * 5:
+        # The longest stretch between two ends (from the accelerator's figures, or found by
+        # map in C): usually no stretch is long enough to hold that many words.
+        fig = ctx._fig
+        if (fig[6] if fig is not None else max(map(sub, bounds[1:], bounds))) <= limit * 5:
             return []
         low = ctx.low
         out = []
@@ -495,7 +536,12 @@ def _metric(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -
             # About the whole message, so it does not hide the capitals findings inside it.
             return [_finding(ctx, rule, 0, 0, extra={"percent": round(ratio * 100)})]
         return []
-    words, syllables = _metrics.counts(ctx.text, english=metric == "flesch")
+    fig = ctx._fig
+    if fig is None:
+        words, syllables = _metrics.counts(ctx.text, english=metric == "flesch")
+    else:  # the same figures, counted in the accelerator's one pass
+        words = fig[2]
+        syllables = max(fig[3] - fig[4] if metric == "flesch" else fig[3], words)
     if words < int(spec.get("min_words", 40)):
         return []
     cuts = ctx.cuts
@@ -556,7 +602,17 @@ _Handler = Callable[[Context, int, Rule, dict[str, list[Hit]]], list[Finding]]
 class _Applicable:
     """The rules that can fire for one (stage, fault, language support) combination."""
 
-    __slots__ = ("always", "always_calls", "handlers", "live", "matched", "quiet_calls", "wanted")
+    __slots__ = (
+        "always",
+        "always_calls",
+        "always_gated",
+        "handlers",
+        "live",
+        "matched",
+        "quiet_calls",
+        "quiet_gated",
+        "wanted",
+    )
 
     def __init__(self, pack: Pack, stage: str | None, fault: str | None, independent: bool):
         usable = []
@@ -584,6 +640,9 @@ class _Applicable:
         self.quiet_calls = tuple(
             call for call in self.always_calls if pack.scripts.get(call[0]) not in reply_only
         )
+        # The same calls for a check with the accelerator's figures, each with its gate.
+        self.always_gated = tuple((*call, *_gate(pack, *call)) for call in self.always_calls)
+        self.quiet_gated = tuple((*call, *_gate(pack, *call)) for call in self.quiet_calls)
         self.wanted = frozenset(self.handlers)
         # Per automaton key, only the slots of these rules (None when nothing is left).
         wanted = self.wanted
@@ -593,6 +652,24 @@ class _Applicable:
             keep_opened = tuple(e for e in opened if e[0] in wanted)
             live.append((keep_closed, keep_opened) if keep_closed or keep_opened else None)
         self.live = live
+
+
+def _gate(pack: Pack, index: int, rule: Rule, handler: _Handler) -> tuple[int, int, bool]:
+    """``(position, limit, unmatched)``: with the accelerator's figures ``fig``, the rule
+    cannot fire when ``fig[position] <= limit`` (and, if ``unmatched``, none of its phrases
+    matched), exactly as its handler's first test says. Position -1: no gate.
+    """
+    if handler is _metric:
+        spec = rule.spec
+        metric = spec["metric"]
+        if metric == "sentence_words":
+            return (6, int(spec.get("max", 35)) * 5, False)  # the longest stretch
+        if metric == "caps_ratio":
+            return (5, 0, False)  # two capitals in a row somewhere
+        return (2, int(spec.get("min_words", 40)) - 1, False)  # enough words to score
+    if handler is _existence and pack.triggers.get(index) == "capitals":
+        return (5, 0, True)
+    return (-1, 0, False)
 
 
 def _is_structure(pack: Pack, index: int) -> bool:
@@ -662,8 +739,10 @@ def check(
         raise InvalidInput("The customer's message must be text.")
     ruleset = rules if rules is not None else default_rules()
     notes: list[str] = []
+    speedups = _accel.speedups
+    fig = _accel.figures(speedups, text) if speedups is not None else None
     if lang is None or lang == "auto":
-        code, confidence = detect(text)
+        code, confidence = detect(text) if fig is None else _accel.language_of(fig, text)
     else:
         code = lang.strip().lower()
         if not _LANG_CODE.match(code) and code != "und":
@@ -688,12 +767,25 @@ def check(
             notes.append("Structure checks need a supported language and were skipped.")
     low = _lower(text)
     ctx = Context(text, low, "und" if independent else code, pack, stage, fault, reply_to)
+    if fig is not None:
+        ctx._fig = fig
+        ctx._cuts = fig[1]
+        ctx._caps = fig[5]
     applies = _applicable(pack, stage, fault, independent)
     by_rule = _scan(ctx, applies.live)
     findings: list[Finding] = []
     rules_list = pack.rules
-    for index, rule, handler in applies.always_calls if reply_to else applies.quiet_calls:
-        findings.extend(handler(ctx, index, rule, by_rule.get(index, _NO_HITS)))
+    if fig is None:
+        for index, rule, handler in applies.always_calls if reply_to else applies.quiet_calls:
+            findings.extend(handler(ctx, index, rule, by_rule.get(index, _NO_HITS)))
+    else:
+        # The figures settle most metric and capitals rules without calling them.
+        for index, rule, handler, position, limit, unmatched in (
+            applies.always_gated if reply_to else applies.quiet_gated
+        ):
+            if position >= 0 and fig[position] <= limit and not (unmatched and index in by_rule):
+                continue
+            findings.extend(handler(ctx, index, rule, by_rule.get(index, _NO_HITS)))
     for index, roles in by_rule.items():
         handler = applies.matched.get(index)
         if handler is not None:

@@ -24,6 +24,7 @@ from typing import Any
 import ahocorasick
 import yaml
 
+from frankly.check import _accel
 from frankly.errors import InvalidInput
 from frankly.text._profiles import profile as text_profile
 
@@ -168,6 +169,8 @@ class Pack:
     entries: tuple[tuple[tuple[Entry, ...], tuple[Entry, ...]], ...] = ()
     # Per (stage, fault, language support): which rules apply, filled by the engine.
     cache: dict[Any, Any] = field(default_factory=dict)
+    # The same keys as a C automaton (frankly._speedups), or None: the Python scan runs.
+    scanner: Any = None
 
     def rule(self, rule_id: str) -> Rule | None:
         for rule in self.rules:
@@ -554,6 +557,8 @@ def _compile(language: str, rules: list[Rule], sources: dict[str, tuple[Path, in
 
     automaton = ahocorasick.Automaton()
     entries: list[tuple[tuple[Entry, ...], tuple[Entry, ...]]] = []
+    keys: list[str] = []
+    values: list[tuple[int, bool, bool, int, int, str | None]] = []
     for key in table.keys() | special.keys():
         closed, opened = table.get(key, ([], []))
         code, part = special.get(key, (0, None))
@@ -561,9 +566,10 @@ def _compile(language: str, rules: list[Rule], sources: dict[str, tuple[Path, in
             code = SPECIAL_MONTH  # "May" with a capital is the month, not the hedge
         # The match carries the key's number; what the key means (rule, role, payload) is
         # looked up by number, so the engine can drop the rules of other stages per key.
-        automaton.add_word(
-            key, (len(key), key[0].isalnum(), key[-1].isalnum(), len(entries), code, part)
-        )
+        value = (len(key), key[0].isalnum(), key[-1].isalnum(), len(entries), code, part)
+        automaton.add_word(key, value)
+        keys.append(key)
+        values.append(value)
         entries.append(
             (
                 tuple((slots[i].rule, slots[i].role, slots[i].payload) for i in closed),
@@ -585,6 +591,7 @@ def _compile(language: str, rules: list[Rule], sources: dict[str, tuple[Path, in
         scripts=scripts,
         phrases=tuple(dict.fromkeys(phrases)),
         entries=tuple(entries),
+        scanner=_accel.build_scan(keys, values, SPECIAL_MASK, SPECIAL_MONTH) if keys else None,
     )
 
 
@@ -645,7 +652,8 @@ def load_rules(extra_dirs: Iterable[str | Path] = ()) -> RuleSet:
     Raises RuleError (an InvalidInput) naming the file, line and reason for a malformed
     file or a missing folder.
     """
-    key = tuple(Path(d).expanduser().resolve() for d in extra_dirs)
+    # () for the built-in rules alone: the common case, asked for on every check.
+    key = tuple(Path(d).expanduser().resolve() for d in extra_dirs) if extra_dirs else ()
     ruleset = _CACHE.get(key)
     if ruleset is None:
         with _LOCK:

@@ -1,0 +1,90 @@
+"""The optional C accelerator, ``frankly._speedups``, or nothing: the pure-Python code then runs.
+
+The extension is built by ``pip install`` when a C compiler and the Python headers are at
+hand (setup.py, ``optional=True``); without it the checker is the same, only slower. Set
+``FRANKLY_PURE_PYTHON=1`` to force the Python code. The Python code is the reference: the C
+functions return exactly what the Python steps they replace return (tests/test_speedups.py).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from types import ModuleType
+from typing import Any
+
+PURE_ENV = "FRANKLY_PURE_PYTHON"
+
+# (sentence cuts, readability counts, capitals gate...) as frankly._speedups.shared returns them:
+# (verdict | None, cuts, words, vowel groups, "e " count, capitals run, longest stretch)
+Figures = tuple[tuple[int, float] | None, list[int], int, int, int, bool, int]
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get(PURE_ENV, "").strip() not in ("", "0"):
+        return None
+    try:
+        from frankly import _speedups
+    except ImportError:  # not built (no compiler at install time): the Python code runs
+        return None
+    return _speedups
+
+
+# The engine reads this on every check, so tests can switch paths within one process.
+speedups: ModuleType | None = _load()
+_WORDS: tuple[Any, tuple[str, ...]] | None = None
+_LOCK = threading.Lock()
+
+
+def accelerated() -> bool:
+    """Whether checks run with the C accelerator (False: pure Python, by choice or no build)."""
+    return speedups is not None
+
+
+def _words() -> tuple[Any, tuple[str, ...]]:
+    global _WORDS
+    if _WORDS is None:
+        with _LOCK:
+            if _WORDS is None:
+                from frankly.text import language
+
+                # The detector's own tables: its function words, each with the one language
+                # that uses it alone (or -1), and the sample its fast path reads.
+                known, _, langs, _ = language._table()
+                sole = language._sole_owner()
+                words = sorted(known)
+                table = speedups.words(  # type: ignore[union-attr]
+                    words, [sole.get(w, -1) for w in words], len(langs), language._FAST_SAMPLE
+                )
+                _WORDS = (table, langs)
+    return _WORDS
+
+
+def figures(module: ModuleType, text: str) -> Figures:
+    """The shared figures of ``text`` in one C pass (``module`` is ``speedups``, not None)."""
+    table = _WORDS[0] if _WORDS is not None else _words()[0]
+    return module.shared(text, table)  # type: ignore[no-any-return]
+
+
+def language_of(fig: Figures, text: str) -> tuple[str, float]:
+    """frankly.text.language.detect's answer, from the figures when its fast path settles it."""
+    verdict = fig[0]
+    if verdict is None:
+        from frankly.text.language import detect
+
+        return detect(text)
+    return _words()[1][verdict[0]], round(verdict[1], 3)
+
+
+def build_scan(keys: list[str], values: list[tuple[Any, ...]], mask: int, month: int) -> Any:
+    """A C automaton for a pack's keys (in key-number order), or None to use the Python scan.
+
+    None when the accelerator is off, or for keys it does not handle (characters beyond
+    U+FFFF, an empty key, a table too large to be worth it).
+    """
+    if speedups is None or not keys:
+        return None
+    try:
+        return speedups.build(keys, values, mask, month)
+    except (ValueError, MemoryError):
+        return None
