@@ -1,7 +1,8 @@
 """Cadence: commitments, the day's list, triggers, the payment ladder, follow-ups, reviews.
 
-``today(db, agent_id)`` is the day's list; ``run_due(db)`` moves everything time alone
-changes (the worker calls it every minute); ``import_milestones`` reads a carrier's CSV.
+``today(db, agent_id)`` is the day's list (``today_page`` one page of it, with counts);
+``run_due(db)`` moves everything time alone changes (the worker calls it every minute);
+``import_milestones`` reads a carrier's CSV.
 The writes themselves live in the service layer (``frankly.cases``).
 """
 
@@ -11,7 +12,7 @@ from frankly.cadence._promises import Promise, find_promise, parse_when
 from frankly.cadence._run import RunReport, headline, run_due
 from frankly.cadence._settings import CadenceSettings, settings_for
 from frankly.cadence._texts import CadenceTextInvalid, texts
-from frankly.cadence._today import KINDS, Row, today
+from frankly.cadence._today import KINDS, Row, TodayPage, today, today_page
 
 __all__ = [
     "KINDS",
@@ -21,6 +22,7 @@ __all__ = [
     "Promise",
     "Row",
     "RunReport",
+    "TodayPage",
     "find_promise",
     "headline",
     "import_milestones",
@@ -30,4 +32,5 @@ __all__ = [
     "settings_for",
     "texts",
     "today",
+    "today_page",
 ]

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from babel.dates import format_datetime, format_timedelta
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from frankly.cadence._settings import CadenceSettings, settings_for
 from frankly.cadence._texts import fill, texts
 from frankly.store import Database, utcnow
-from frankly.store._cadence_models import Review
-from frankly.store.models import Agent, Case, Commitment, Customer, Event, Message
+from frankly.store._cadence_models import Review, ScheduledStep
+from frankly.store.models import (
+    Agent,
+    Case,
+    Commitment,
+    Customer,
+    Event,
+    Message,
+    UTCDateTime,
+)
 
 # The reasons a case is on the list, most urgent first.
 KINDS = (
@@ -130,6 +139,32 @@ class Row:
         }
 
 
+# Rows per page of the web list: the team view of a large business runs to thousands.
+PER_PAGE = 50
+
+
+@dataclass
+class TodayPage:
+    """One page of the day's list, with the whole list's counts per group."""
+
+    rows: list[Row]
+    counts: dict[str, int]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": [row.to_dict() for row in self.rows],
+            "counts": dict(self.counts),
+            "total": self.total,
+            "page": self.page,
+            "pages": self.pages,
+            "per_page": self.per_page,
+        }
+
+
 def today(
     db: Database,
     agent_id: int | None = None,
@@ -141,17 +176,53 @@ def today(
     the reviews due to them) or, without ``agent_id``, for everyone.
 
     Each row says what to do and why now, in ``lang`` (default: the agent's language).
-    Reads only; works whether or not a worker has run the cadence recently.
+    Reads only. Follow-ups are the pending steps the cadence worker scheduled (``run_due``);
+    everything else is read from the cases' messages, commitments and events as they are.
     """
     now = now or utcnow()
+    incidents = _incident_rows(db, now)
     with db.reading() as session:
-        agent = session.get(Agent, agent_id) if agent_id is not None else None
-        language = lang or (agent.language if agent else "en")
-        zone = agent.timezone if agent else "UTC"
-        builder = _Builder(session, now, language, zone, agent_id)
-        builder.collect()
-    builder.rows.extend(_incident_rows(db, now))
-    return builder.sorted()
+        listing = _Listing.collect(session, agent_id, now, lang, incidents)
+        return listing.word(session, listing.reasons)
+
+
+def today_page(
+    db: Database,
+    agent_id: int | None = None,
+    now: dt.datetime | None = None,
+    *,
+    lang: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> TodayPage:
+    """Page ``page`` (from 1) of ``today(db, agent_id, now, lang=lang)``, ``per_page`` rows
+    long, with the number of rows in each group (to tell, overdue, ...) of the whole list.
+
+    Only the page's rows are worded. A page past the end gives the last page. Raises
+    ``ValueError`` when ``per_page`` is not positive.
+    """
+    if per_page < 1:
+        raise ValueError("per_page must be at least 1")
+    now = now or utcnow()
+    incidents = _incident_rows(db, now)
+    with db.reading() as session:
+        listing = _Listing.collect(session, agent_id, now, lang, incidents)
+        reasons = listing.reasons
+        counts = dict.fromkeys(GROUPS.values(), 0)
+        for reason in reasons:
+            group = GROUPS.get(reason.kind, "to_tell")
+            counts[group] = counts.get(group, 0) + 1
+        pages = max(1, -(-len(reasons) // per_page))
+        page = min(max(1, page), pages)
+        shown = reasons[(page - 1) * per_page : page * per_page]
+        return TodayPage(
+            rows=listing.word(session, shown),
+            counts=counts,
+            total=len(reasons),
+            page=page,
+            pages=pages,
+            per_page=per_page,
+        )
 
 
 def _incident_rows(db: Database, now: dt.datetime) -> list[Row]:
@@ -183,418 +254,501 @@ def _incident_rows(db: Database, now: dt.datetime) -> list[Row]:
     return rows
 
 
-class _Builder:
-    def __init__(
-        self, session: Session, now: dt.datetime, lang: str, zone: str, agent_id: int | None
-    ) -> None:
-        self.session = session
-        self.now = now
-        self.lang = lang
-        self.zone = zone
-        self.agent_id = agent_id
-        self.words = texts(lang)
-        self.rows: list[Row] = []
-        self._settings: dict[str, CadenceSettings] = {}
-        self.agents = {a.id: a for a in session.scalars(select(Agent))}
+@dataclass(slots=True)
+class _Reason:
+    """Why a case is on the list, before it is put into words (only shown rows are)."""
 
-    # ------------------------------------------------------------------ gathering
+    kind: str
+    case_id: int | None
+    severity: str
+    owner_id: int | None
+    since: dt.datetime | None = None
+    due_at: dt.datetime | None = None
+    message_id: int | None = None
+    commitment_id: int | None = None
+    review_id: int | None = None
+    # The values the row's words need, raw: spans are timedeltas, a trigger its payload.
+    values: dict[str, Any] = field(default_factory=dict)
+    also: list[_Reason] = field(default_factory=list)
+    incident_id: int | None = None
+    overdue: bool = False
+    row: Row | None = None  # an incident's row comes worded
 
-    def collect(self) -> None:
-        s = self.session
-        by_id = {case.id: (case, customer) for case, customer in self._candidates()}
-        ids = list(by_id)
-        last_sent: dict[int, dt.datetime | None] = {}
-        pending: set[int] = set()
-        for chunk in _chunks(ids):
-            last_sent.update(
-                s.execute(
-                    select(Message.case_id, func.max(Message.sent_at))
-                    .where(
-                        Message.case_id.in_(chunk),
-                        Message.direction == "out",
-                        Message.status == "sent",
-                    )
-                    .group_by(Message.case_id)
-                ).all()
-            )
-            pending.update(
-                case_id
-                for (case_id,) in s.execute(
-                    select(Message.case_id).where(
-                        Message.case_id.in_(chunk),
-                        Message.direction == "out",
-                        Message.status.in_(("queued", "approved")),
-                    )
-                )
-            )
-        must_tell = self._triggers(by_id, ids, last_sent)
-        for case_id, (case, customer) in by_id.items():
-            if case.state in OPEN and case_id not in must_tell:
-                self._first_notice(case, customer, case_id in pending)
-        self._commitments(by_id, ids, last_sent)
-        self._messages(by_id, ids, last_sent, pending)
-        self._follow_ups(by_id, ids)
-        self._reviews()
 
-    def _candidates(self) -> list[tuple[Case, Customer]]:
-        """The cases that can put a row on the list, with their customers.
+class _Case(NamedTuple):
+    id: int
+    kind: str
+    severity: str
+    owner_id: int | None
 
-        Open cases; resolved cases with no message since they were resolved (a follow-up
-        may be due); and resolved or followed-up cases with a failed message or a draft.
-        The register's closed history (most of its cases) is never read. Three simple
-        queries (each served by an index on owner and state) rather than one with ORs.
-        """
-        s = self.session
-        later = aliased(Message)
-        mine = (
-            (Case.owner_id == self.agent_id) | Case.owner_id.is_(None)
-            if self.agent_id is not None
-            else None
+
+class _Open(NamedTuple):
+    """An open case and what its messages say: when we last wrote, whether a message waits
+    to go, and the customer's first message with no reply since (id, when it came)."""
+
+    case: _Case
+    known_at: dt.datetime
+    notified_at: dt.datetime | None
+    last_sent: dt.datetime | None
+    pending: bool
+    unanswered: tuple[int, dt.datetime] | None
+
+
+class _Queries(NamedTuple):
+    open_cases: Any
+    came: Any
+    triggers: Any
+    commitments: Any
+    waiting: Any
+    follow_ups: Any
+    reviews: Any
+    names: Any
+
+
+@functools.cache
+def _queries(everyone: bool) -> _Queries:
+    """The list's statements, built once (for one agent's list or for everyone's): each
+    call binds ``agent``, ``now`` and, where used, ``horizon`` or ``ids``."""
+    mine = [] if everyone else [or_(Case.owner_id == bindparam("agent"), Case.owner_id.is_(None))]
+    now = bindparam("now", type_=UTCDateTime)
+    out, reply = aliased(Message), aliased(Message)
+    # Per open case: when we last sent, whether a message waits to go, and the customer's
+    # first message with nothing sent since (index probes on messages by case).
+    last_sent = (
+        select(func.max(out.sent_at))
+        .where(out.case_id == Case.id, out.direction == "out", out.status == "sent")
+        .scalar_subquery()
+    )
+    pending = exists().where(
+        out.case_id == Case.id,
+        out.direction == "out",
+        out.status.in_(("queued", "approved")),
+    )
+    answered = (
+        select(out.id)
+        .where(
+            out.case_id == reply.case_id,
+            out.direction == "out",
+            out.status == "sent",
+            out.sent_at >= func.coalesce(reply.received_at, reply.created_at),
         )
-
-        def ids(*where: Any) -> set[int]:
-            stmt = select(Case.id).where(*where)
-            if mine is not None:
-                stmt = stmt.where(mine)
-            return set(s.scalars(stmt))
-
-        found = ids(Case.state.in_(OPEN))
-        found |= ids(
+        .correlate_except(out)
+        .exists()
+    )
+    unanswered = (
+        select(func.min(reply.id))
+        .where(
+            reply.case_id == Case.id,
+            reply.direction == "in",
+            reply.status == "received",
+            ~answered,
+        )
+        .scalar_subquery()
+    )
+    open_cases = (
+        select(
+            Case.id,
+            Case.kind,
+            Case.severity,
+            Case.owner_id,
+            Case.known_at,
+            Case.notified_at,
+            last_sent.label("last_sent"),
+            pending.label("pending"),
+            unanswered.label("unanswered"),
+        )
+        .where(Case.state.in_(OPEN), *mine)
+        .order_by(Case.id)
+    )
+    came = select(reply.id, func.coalesce(reply.received_at, reply.created_at)).where(
+        reply.id.in_(bindparam("ids", expanding=True))
+    )
+    triggers = (
+        select(Event.case_id, Event.at, Event.payload)
+        .join(Case, Case.id == Event.case_id)
+        .where(Event.kind == "trigger_fired", Case.state.in_(OPEN), *mine)
+        .order_by(Event.id)
+    )
+    # A promise that fell due is still owed only if nothing went out since: asked here (an
+    # index probe each) so the promises a later message settled are not read at all.
+    sent_since = (
+        select(out.id)
+        .where(
+            out.case_id == Commitment.case_id,
+            out.direction == "out",
+            out.status == "sent",
+            out.sent_at >= Commitment.due_at,
+        )
+        .correlate_except(out)
+        .exists()
+    )
+    commitments = (
+        select(Commitment.id, Commitment.case_id, Commitment.due_at, Commitment.status)
+        .join(Case, Case.id == Commitment.case_id)
+        .where(
+            Case.state.in_(OPEN),
+            *mine,
+            Commitment.status.in_(("open", "missed")),
+            Commitment.due_at <= bindparam("horizon", type_=UTCDateTime),
+            or_(Commitment.due_at >= now, ~sent_since),
+        )
+        .order_by(Commitment.due_at, Commitment.id)
+    )
+    waiting = (
+        select(
+            Message.id,
+            Message.case_id,
+            Message.status,
+            Message.created_at,
+            Message.stage,
+            Message.attempts,
+            Message.error,
+            Case.kind,
+            Case.severity,
+            Case.owner_id,
+        )
+        .join(Case, Case.id == Message.case_id)
+        .where(
+            Message.status.in_(WAITING),
+            Message.direction == "out",
+            Case.state.in_((*OPEN, "resolved", "followed_up")),
+            *mine,
+        )
+        .order_by(Message.id)
+    )
+    # Follow-ups: the pending steps the worker scheduled (a few days' resolutions), never
+    # the resolved cases, most of the register; nothing sent since resolving.
+    later = aliased(Message)
+    follow_ups = (
+        select(Case.id, Case.kind, Case.severity, Case.owner_id, Case.resolved_at)
+        .join(ScheduledStep, ScheduledStep.case_id == Case.id)
+        .where(
+            ScheduledStep.status == "pending",
+            ScheduledStep.kind == "follow_up",
             Case.state == "resolved",
+            Case.resolved_at.is_not(None),
+            *mine,
             ~exists().where(
                 later.case_id == Case.id,
                 later.direction == "out",
                 later.created_at >= Case.resolved_at,
             ),
         )
-        found |= ids(
-            Case.state.in_(("resolved", "followed_up")),
-            Case.id.in_(select(Message.case_id).where(Message.status.in_(WAITING))),
+        .distinct()
+        .order_by(Case.id)
+    )
+    reviews = (
+        select(
+            Review.id,
+            Review.due_at,
+            Review.created_at,
+            Case.id,
+            Case.kind,
+            Case.severity,
+            Case.owner_id,
+            Case.resolved_at,
         )
-        ordered = sorted(found)
-        return [
-            (case, customer)
-            for chunk in _chunks(ordered)
-            for case, customer in s.execute(
-                select(Case, Customer)
-                .join(Customer, Customer.id == Case.customer_id)
-                .where(Case.id.in_(chunk))
-                .order_by(Case.id)
-            ).tuples()
-        ]
+        .join(Case, Case.id == Review.case_id)
+        .where(
+            Review.status == "due",
+            *([] if everyone else [Review.reviewer_id == bindparam("agent")]),
+        )
+        .order_by(Review.id)
+    )
+    names = (
+        select(Case.id, Case.title, Customer.company, Customer.name, Agent.name)
+        .join(Customer, Customer.id == Case.customer_id)
+        .outerjoin(Agent, Agent.id == Case.owner_id)
+        .where(Case.id.in_(bindparam("ids", expanding=True)))
+    )
+    return _Queries(open_cases, came, triggers, commitments, waiting, follow_ups, reviews, names)
 
-    def _triggers(
-        self,
-        by_id: dict[int, tuple[Case, Customer]],
-        ids: list[int],
-        last_sent: dict[int, dt.datetime | None],
-    ) -> set[int]:
-        open_ids = [i for i in ids if by_id[i][0].state in OPEN]
-        events = [
-            event
-            for chunk in _chunks(open_ids)
-            for event in self.session.scalars(
-                select(Event)
-                .where(Event.case_id.in_(chunk), Event.kind == "trigger_fired")
-                .order_by(Event.id)
+
+class _Listing:
+    """The day's list as reasons, most urgent first, one per case; words on demand.
+
+    Every reason comes from one query per kind of reason, each on indexed columns (the
+    agent's cases by state, messages by case and status, the pending steps, ...),
+    so the number of statements does not grow with the number of cases.
+    """
+
+    def __init__(self, now: dt.datetime, lang: str, zone: str, agent_id: int | None) -> None:
+        self.now = now
+        self.lang = lang
+        self.zone = zone
+        self.agent_id = agent_id
+        self.q = _queries(agent_id is None)
+        self.words = texts(lang)
+        self.reasons: list[_Reason] = []
+        self._settings: dict[str, CadenceSettings] = {}
+
+    @classmethod
+    def collect(
+        cls,
+        session: Session,
+        agent_id: int | None,
+        now: dt.datetime,
+        lang: str | None,
+        incidents: list[Row],
+    ) -> _Listing:
+        """Every reason on the list, folded and in order, with ``incidents``' rows."""
+        agent = session.get(Agent, agent_id) if agent_id is not None else None
+        language = lang or (agent.language if agent else "en")
+        listing = cls(now, language, agent.timezone if agent else "UTC", agent_id)
+        found = listing._gather(session)
+        found += [
+            _Reason(
+                kind=row.kind,
+                case_id=None,
+                severity=row.severity,
+                owner_id=None,
+                due_at=row.due_at,
+                incident_id=row.incident_id,
+                overdue=row.overdue,
+                row=row,
             )
+            for row in incidents
         ]
-        events.sort(key=lambda e: e.id)
-        latest: dict[int, Event] = {}
-        broke: dict[int, dt.datetime] = {}
-        for event in events:
-            case, _ = by_id[event.case_id]
-            sent = last_sent.get(event.case_id)
-            moment = _moment(event.payload.get("since")) or event.at
-            if case.state in OPEN and (sent is None or sent < moment):
-                latest[event.case_id] = event
-                broke[event.case_id] = moment
-        for case_id, event in latest.items():
-            case, customer = by_id[case_id]
-            self._add(
-                "tell_now",
-                case,
-                customer,
-                since=broke[case_id],
-                trigger=self._trigger(event),
+        listing.reasons = _fold(found)
+        return listing
+
+    # ------------------------------------------------------------------ gathering
+
+    def _run(self, s: Session, stmt: Any, **extra: Any) -> Any:
+        """``stmt`` (built once, see ``_queries``) with this list's agent and time."""
+        return s.execute(stmt, {"agent": self.agent_id, "now": self.now, **extra})
+
+    def _gather(self, s: Session) -> list[_Reason]:
+        found: list[_Reason] = []
+        open_cases = self._open_cases(s)
+        must_tell = self._triggers(s, open_cases, found)
+        for case_id, item in open_cases.items():
+            if case_id not in must_tell and item.notified_at is None and not item.pending:
+                self._first_notice(item.case, item.known_at, found)
+        self._commitments(s, open_cases, found)
+        self._messages(s, open_cases, found)
+        for item in open_cases.values():
+            if item.unanswered is not None and not item.pending:
+                message_id, moment = item.unanswered
+                found.append(
+                    _reason(
+                        "unanswered",
+                        item.case,
+                        since=moment,
+                        message_id=message_id,
+                        ago=self.now - moment,
+                    )
+                )
+        self._follow_ups(s, found)
+        self._reviews(s, found)
+        return found
+
+    def _open_cases(self, s: Session) -> dict[int, _Open]:
+        """The open cases, each with when we last sent a message, whether one waits to go,
+        and the customer's first message with no reply sent since.
+
+        One statement: per open case, index probes on messages by case (no list of ids).
+        """
+        rows = self._run(s, self.q.open_cases).all()
+        # When each unanswered message came: by primary key, for the few found.
+        ids = [row[8] for row in rows if row[8] is not None]
+        came = {
+            message_id: moment
+            for chunk in _chunks(ids)
+            for message_id, moment in self._run(s, self.q.came, ids=chunk)
+        }
+        cases: dict[int, _Open] = {}
+        for case_id, kind, severity, owner_id, known, notified, last, queued, reply in rows:
+            cases[case_id] = _Open(
+                _Case(case_id, kind, severity, owner_id),
+                known,
+                notified,
+                last,
+                bool(queued),
+                (reply, came[reply]) if reply in came else None,
+            )
+        return cases
+
+    def _triggers(self, s: Session, open_cases: dict[int, _Open], found: list[_Reason]) -> set[int]:
+        """Open cases where a fact broke a promise after we last wrote (the latest trigger)."""
+        latest: dict[int, tuple[dt.datetime, dict[str, Any]]] = {}
+        for case_id, at, payload in self._run(s, self.q.triggers):
+            item = open_cases.get(case_id)
+            if item is None:  # the case changed state between the reads
+                continue
+            moment = _moment(payload.get("since")) or at
+            if item.last_sent is None or item.last_sent < moment:
+                latest[case_id] = (moment, payload)
+        for case_id, (moment, payload) in latest.items():
+            found.append(
+                _reason("tell_now", open_cases[case_id].case, since=moment, trigger=payload)
             )
         return set(latest)
 
-    def _first_notice(self, case: Case, customer: Customer, pending: bool) -> None:
-        if case.notified_at is not None or pending:
-            return
+    def _first_notice(self, case: _Case, known_at: dt.datetime, found: list[_Reason]) -> None:
         window = self._settings_for(case.kind).first_notice_within
-        since = self.now - case.known_at
-        kind = "late_to_tell" if since > window else "first_notice"
-        self._add(
-            kind,
-            case,
-            customer,
-            since=case.known_at,
-            due_at=case.known_at + window,
-            window=self._span(window),
-        )
+        kind = "late_to_tell" if self.now - known_at > window else "first_notice"
+        found.append(_reason(kind, case, since=known_at, due_at=known_at + window, window=window))
 
-    def _commitments(
-        self,
-        by_id: dict[int, tuple[Case, Customer]],
-        ids: list[int],
-        last_sent: dict[int, dt.datetime | None],
-    ) -> None:
-        s = self.session
-        open_ids = [i for i in ids if by_id[i][0].state in OPEN]
+    def _commitments(self, s: Session, open_cases: dict[int, _Open], found: list[_Reason]) -> None:
+        """Per open case, the earliest promised update that is overdue or due soon."""
+        kinds = {item.case.kind for item in open_cases.values()}
         horizon = self.now + max(
-            (self._settings_for(c.kind).due_soon for c, _ in by_id.values()),
+            (self._settings_for(kind).due_soon for kind in kinds),
             default=dt.timedelta(hours=4),
         )
-        found = sorted(
-            (
-                commitment
-                for chunk in _chunks(open_ids)
-                for commitment in s.scalars(
-                    select(Commitment).where(
-                        Commitment.case_id.in_(chunk),
-                        Commitment.status.in_(("open", "missed")),
-                        Commitment.due_at <= horizon,
+        seen: set[int] = set()
+        for commitment_id, case_id, due_at, status in self._run(
+            s, self.q.commitments, horizon=horizon
+        ):
+            item = open_cases.get(case_id)
+            if case_id in seen or item is None:
+                continue
+            if due_at < self.now:
+                # Still owed only if nothing went out since it fell due.
+                if item.last_sent is not None and item.last_sent >= due_at:
+                    continue
+                seen.add(case_id)
+                found.append(
+                    _reason(
+                        "missed",
+                        item.case,
+                        due_at=due_at,
+                        commitment_id=commitment_id,
+                        ago=self.now - due_at,
                     )
                 )
-            ),
-            key=lambda c: (c.due_at, c.id),
-        )
-        seen: set[int] = set()
-        for commitment in found:
-            case, customer = by_id[commitment.case_id]
-            if case.state not in OPEN or case.id in seen:
-                continue
-            if commitment.due_at < self.now:
-                # Still owed only if nothing went out since it fell due.
-                sent = last_sent.get(case.id)
-                if sent is not None and sent >= commitment.due_at:
+            elif status == "open":
+                if due_at - self.now > self._settings_for(item.case.kind).due_soon:
                     continue
-                seen.add(case.id)
-                self._add(
-                    "missed",
-                    case,
-                    customer,
-                    due_at=commitment.due_at,
-                    commitment_id=commitment.id,
-                    ago=self._span(self.now - commitment.due_at),
-                )
-            elif commitment.status == "open":
-                if commitment.due_at - self.now > self._settings_for(case.kind).due_soon:
-                    continue
-                seen.add(case.id)
-                self._add(
-                    "due",
-                    case,
-                    customer,
-                    due_at=commitment.due_at,
-                    commitment_id=commitment.id,
-                    left=self._span(commitment.due_at - self.now),
+                seen.add(case_id)
+                found.append(
+                    _reason(
+                        "due",
+                        item.case,
+                        due_at=due_at,
+                        commitment_id=commitment_id,
+                        left=due_at - self.now,
+                    )
                 )
 
-    def _messages(
-        self,
-        by_id: dict[int, tuple[Case, Customer]],
-        ids: list[int],
-        last_sent: dict[int, dt.datetime | None],
-        pending: set[int],
-    ) -> None:
-        s = self.session
-        # Replies matter on open cases only; failures and drafts on any case listed.
-        open_ids = [i for i in ids if by_id[i][0].state in OPEN]
-        found = sorted(
-            (
-                message
-                for chunk in _chunks(ids)
-                for message in s.scalars(
-                    select(Message).where(
-                        Message.case_id.in_(chunk),
-                        Message.status.in_(WAITING),
+    def _messages(self, s: Session, open_cases: dict[int, _Open], found: list[_Reason]) -> None:
+        """Failed messages and drafts waiting on open, resolved and followed-up cases."""
+        for row in self._run(s, self.q.waiting):
+            message_id, case_id, status, created, stage, attempts, error, *case = row
+            reason = _Case(case_id, *case)
+            if status == "failed":
+                found.append(
+                    _reason(
+                        "failed",
+                        reason,
+                        since=created,
+                        message_id=message_id,
+                        attempts=attempts,
+                        error=error.splitlines()[0][:200] if error else "",
                     )
-                )
-            ),
-            key=lambda m: m.id,
-        )
-        found += [
-            message
-            for chunk in _chunks(open_ids)
-            for message in s.scalars(
-                select(Message).where(Message.case_id.in_(chunk), Message.status == "received")
-            )
-        ]
-        found.sort(key=lambda m: m.id)
-        unanswered: dict[int, Message] = {}
-        for message in found:
-            case, customer = by_id[message.case_id]
-            if message.status == "failed":
-                self._add(
-                    "failed",
-                    case,
-                    customer,
-                    since=message.created_at,
-                    message_id=message.id,
-                    attempts=message.attempts,
-                    error=(message.error or "").splitlines()[0][:200] if message.error else "",
-                )
-            elif message.direction == "out":
-                self._add(
-                    "draft",
-                    case,
-                    customer,
-                    since=message.created_at,
-                    message_id=message.id,
-                    stage=self._stage(message.stage),
-                    ago=self._span(self.now - message.created_at),
                 )
             else:
-                sent = last_sent.get(message.case_id)
-                received = message.received_at or message.created_at
-                if case.state in OPEN and (sent is None or sent < received):
-                    unanswered.setdefault(message.case_id, message)
-        for case_id, message in unanswered.items():
-            if case_id in pending:
-                continue
-            case, customer = by_id[case_id]
-            received = message.received_at or message.created_at
-            self._add(
-                "unanswered",
-                case,
-                customer,
-                since=received,
-                message_id=message.id,
-                ago=self._span(self.now - received),
-            )
-
-    def _follow_ups(self, by_id: dict[int, tuple[Case, Customer]], ids: list[int]) -> None:
-        s = self.session
-        resolved = [i for i in ids if by_id[i][0].state == "resolved"]
-        followed = {
-            case_id
-            for chunk in _chunks(resolved)
-            for (case_id,) in s.execute(
-                select(Message.case_id).where(
-                    Message.case_id.in_(chunk),
-                    Message.direction == "out",
-                    Message.created_at
-                    >= select(Case.resolved_at).where(Case.id == Message.case_id).scalar_subquery(),
+                found.append(
+                    _reason(
+                        "draft",
+                        reason,
+                        since=created,
+                        message_id=message_id,
+                        stage=stage,
+                        ago=self.now - created,
+                    )
                 )
-            )
-        }
-        for case, customer in by_id.values():
-            if case.state != "resolved" or case.resolved_at is None or case.id in followed:
-                continue
-            days = self._settings_for(case.kind).follow_up_after_days
-            due = case.resolved_at + dt.timedelta(days=days)
+
+    def _follow_ups(self, s: Session, found: list[_Reason]) -> None:
+        """Resolved cases whose follow-up is due, with the step the cadence worker scheduled
+        still pending and nothing sent since resolving.
+
+        Read from the pending steps (a few days' resolutions), never from the resolved
+        cases: those are most of the register.
+        """
+        for case_id, kind, severity, owner_id, resolved_at in self._run(s, self.q.follow_ups):
+            days = self._settings_for(kind).follow_up_after_days
+            due = resolved_at + dt.timedelta(days=days)
             if due > self.now:
                 continue
-            self._add(
-                "follow_up",
-                case,
-                customer,
-                since=case.resolved_at,
-                due_at=due,
-                days=days,
-                ago=self._span(self.now - case.resolved_at),
+            found.append(
+                _reason(
+                    "follow_up",
+                    _Case(case_id, kind, severity, owner_id),
+                    since=resolved_at,
+                    due_at=due,
+                    days=days,
+                    ago=self.now - resolved_at,
+                )
             )
 
-    def _reviews(self) -> None:
-        stmt = (
-            select(Review, Case, Customer)
-            .join(Case, Case.id == Review.case_id)
-            .join(Customer, Customer.id == Case.customer_id)
-            .where(Review.status == "due")
-        )
-        if self.agent_id is not None:
-            stmt = stmt.where(Review.reviewer_id == self.agent_id)
-        for review, case, customer in self.session.execute(stmt):
-            resolved = case.resolved_at or review.created_at
-            self._add(
-                "review",
-                case,
-                customer,
-                since=resolved,
-                due_at=review.due_at,
-                review_id=review.id,
-                ago=self._span(self.now - resolved),
+    def _reviews(self, s: Session, found: list[_Reason]) -> None:
+        """Lessons-learned reviews due (to this agent, when it is one agent's list)."""
+        for review_id, due_at, created, case_id, kind, severity, owner_id, resolved in self._run(
+            s, self.q.reviews
+        ):
+            since = resolved or created
+            found.append(
+                _reason(
+                    "review",
+                    _Case(case_id, kind, severity, owner_id),
+                    since=since,
+                    due_at=due_at,
+                    review_id=review_id,
+                    ago=self.now - since,
+                )
             )
 
-    # ------------------------------------------------------------------ helpers
+    # ------------------------------------------------------------------ words
 
-    def _add(
-        self,
-        kind: str,
-        case: Case,
-        customer: Customer,
-        *,
-        since: dt.datetime | None = None,
-        due_at: dt.datetime | None = None,
-        message_id: int | None = None,
-        commitment_id: int | None = None,
-        review_id: int | None = None,
-        **values: Any,
-    ) -> None:
-        who = customer.company or customer.name
-        title = case.title
+    def word(self, s: Session, reasons: list[_Reason]) -> list[Row]:
+        """``reasons`` as rows in this list's language, with one query for their names."""
+        ids = sorted({r.case_id for r in reasons if r.case_id is not None})
+        names: dict[int, tuple[str, str, str | None]] = {}
+        if ids:
+            for chunk in _chunks(ids):
+                for case_id, title, company, name, owner in self._run(s, self.q.names, ids=chunk):
+                    names[case_id] = (title, company or name, owner)
+        return [self._row(reason, names) for reason in reasons]
+
+    def _row(self, reason: _Reason, names: dict[int, tuple[str, str, str | None]]) -> Row:
+        if reason.row is not None:
+            return reason.row
+        assert reason.case_id is not None
+        title, who, owner = names.get(reason.case_id, ("", "", None))
         filled = {
             "customer": who,
             "title": title,
-            "since": self._span(self.now - since) if since else "",
-            "due": self._when(due_at) if due_at else "",
-            **values,
+            "since": self._span(self.now - reason.since) if reason.since else "",
+            "due": self._when(reason.due_at) if reason.due_at else "",
         }
-        words = self.words["today"][kind]
-        owner = self.agents.get(case.owner_id) if case.owner_id else None
-        self.rows.append(
-            Row(
-                kind=kind,
-                case_id=case.id,
-                title=case.title,
-                customer=who,
-                severity=case.severity,
-                owner_id=case.owner_id,
-                owner=owner.name if owner else None,
-                action=fill(words["action"], **filled),
-                why=fill(words["why"], **filled),
-                due_at=due_at,
-                since=since,
-                message_id=message_id,
-                commitment_id=commitment_id,
-                review_id=review_id,
-            )
+        for key, value in reason.values.items():
+            if isinstance(value, dt.timedelta):
+                value = self._span(value)
+            elif key == "trigger":
+                value = self._trigger(value)
+            elif key == "stage":
+                value = self._stage(value)
+            filled[key] = value
+        words = self.words["today"][reason.kind]
+        return Row(
+            kind=reason.kind,
+            case_id=reason.case_id,
+            title=title,
+            customer=who,
+            severity=reason.severity,
+            owner_id=reason.owner_id,
+            owner=owner if reason.owner_id else None,
+            action=fill(words["action"], **filled),
+            why=fill(words["why"], **filled),
+            due_at=reason.due_at,
+            since=reason.since,
+            message_id=reason.message_id,
+            commitment_id=reason.commitment_id,
+            review_id=reason.review_id,
+            also=[self._row(other, names) for other in reason.also],
         )
-
-    def sorted(self) -> list[Row]:
-        far = dt.datetime.max.replace(tzinfo=dt.UTC)
-
-        def key(row: Row) -> tuple[int, int, int, dt.datetime, int]:
-            moment = row.since if row.kind in ("first_notice", "late_to_tell") else row.due_at
-            # Within a kind, an overdue public update comes before any one case.
-            return (
-                row.urgency,
-                0 if row.incident_id and row.overdue else 1,
-                _SEVERITY.get(row.severity, 9),
-                moment or row.since or far,
-                row.case_id or 0,
-            )
-
-        # One row per case: its most urgent reason, with the others folded in, so the list
-        # reads as the cases to act on.
-        listed: list[Row] = []
-        by_case: dict[int, Row] = {}
-        for row in sorted(self.rows, key=key):
-            if row.case_id is None:  # an incident's row stands alone
-                listed.append(row)
-                continue
-            first = by_case.get(row.case_id)
-            if first is None:
-                by_case[row.case_id] = row
-                listed.append(row)
-                continue
-            first.also.append(row)
-            if first.message_id is None and row.kind == "draft":
-                first.message_id = row.message_id
-        return listed
 
     def _settings_for(self, kind: str) -> CadenceSettings:
         if kind not in self._settings:
@@ -624,17 +778,79 @@ class _Builder:
     def _when(self, moment: dt.datetime) -> str:
         return str(format_datetime(moment, "EEE d MMM HH:mm", tzinfo=self.zone, locale=self.lang))
 
-    def _trigger(self, event: Event) -> str:
+    def _trigger(self, payload: dict[str, Any]) -> str:
         from frankly.cadence._run import trigger_text
 
-        trigger, values = event.payload.get("trigger"), event.payload.get("values")
+        trigger, values = payload.get("trigger"), payload.get("values")
         if trigger in self.words["triggers"] and isinstance(values, dict):
             return trigger_text(trigger, values, self.lang, self.now)
-        return str(event.payload.get("reason") or event.payload.get("key"))
+        return str(payload.get("reason") or payload.get("key"))
 
     def _stage(self, stage: str | None) -> str:
         names = self.words.get("stages", {})
         return str(names.get(stage or "", (stage or "message").replace("_", " ")))
+
+
+def _reason(
+    kind: str,
+    case: _Case,
+    *,
+    since: dt.datetime | None = None,
+    due_at: dt.datetime | None = None,
+    message_id: int | None = None,
+    commitment_id: int | None = None,
+    review_id: int | None = None,
+    **values: Any,
+) -> _Reason:
+    """A reason about ``case``; the other keyword arguments are values for its words."""
+    return _Reason(
+        kind,
+        case.id,
+        case.severity,
+        case.owner_id,
+        since,
+        due_at,
+        message_id,
+        commitment_id,
+        review_id,
+        values,
+    )
+
+
+def _fold(found: list[_Reason]) -> list[_Reason]:
+    """Most urgent first, one per case: its most urgent reason with the others folded in,
+    so the list reads as the cases to act on."""
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+    def key(reason: _Reason) -> tuple[int, int, int, dt.datetime, int]:
+        moment = reason.since if reason.kind in ("first_notice", "late_to_tell") else reason.due_at
+        # Within a kind, an overdue public update comes before any one case.
+        return (
+            _URGENCY[INCIDENT_KINDS.get(reason.kind, reason.kind)],
+            0 if reason.incident_id and reason.overdue else 1,
+            _SEVERITY.get(reason.severity, 9),
+            moment or reason.since or far,
+            reason.case_id or 0,
+        )
+
+    listed: list[_Reason] = []
+    by_case: dict[int, _Reason] = {}
+    for reason in sorted(found, key=key):
+        if reason.case_id is None:  # an incident's row stands alone
+            listed.append(reason)
+            continue
+        first = by_case.get(reason.case_id)
+        if first is None:
+            by_case[reason.case_id] = reason
+            listed.append(reason)
+            continue
+        first.also.append(reason)
+        if first.message_id is None and reason.kind == "draft":
+            first.message_id = reason.message_id
+    return listed
+
+
+_URGENCY = {kind: i for i, kind in enumerate(KINDS)}
 
 
 # format_timedelta's units, largest first, and the words already made from them.

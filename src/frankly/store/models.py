@@ -303,6 +303,10 @@ class Commitment(Base):
 Index("ix_commitments_open_due", Commitment.status, Commitment.due_at)
 Index("ix_events_case_at", Event.case_id, Event.at)
 Index("ix_cases_owner_state", Case.owner_id, Case.state)
+Index(
+    "ix_messages_case_status", Message.case_id, Message.direction, Message.status, Message.sent_at
+)
+Index("ix_events_kind_case", Event.kind, Event.case_id)
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -30,6 +30,7 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 SEVERITY_RANK = {s: i for i, s in enumerate(reversed(SEVERITIES))}
 TODAY_GROUPS = ("to_tell", "overdue", "unanswered", "follow_ups", "reviews")
+TODAY_PAGE = 50  # rows per page of Today: a manager's team view runs to thousands
 
 
 def _db(request: Request) -> Database:
@@ -41,26 +42,46 @@ def today(
     request: Request,
     me: Annotated[Agent, Depends(require_agent)],
     team: bool = False,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     db = _db(request)
     team = team and has_role(me, "manager")
-    rows = today_rows(db, None if team else me.id, lang=me.language)
-    counts = {group: sum(1 for r in rows if r["group"] == group) for group in TODAY_GROUPS}
+    listing = today_listing(db, None if team else me.id, lang=me.language, page=page)
     return render(
         request,
         "today.html",
-        {"rows": rows, "counts": counts, "team": team, "groups": TODAY_GROUPS},
+        {**listing, "team": team, "groups": TODAY_GROUPS},
     )
 
 
-def today_rows(db: Database, agent_id: int | None, lang: str = "en") -> list[dict[str, Any]]:
-    """The day's list from cadence, as dicts with group, case_id, title, customer, why,
-    written in ``lang`` (the agent's interface language, also in the team view)."""
-    cadence_today = _services.function("cadence", "today")
-    if cadence_today is not None:
-        items = _services.as_dict(cadence_today(db, agent_id=agent_id, lang=lang))
-        return _incident_words([_row(item) for item in items], db, lang)
-    return _fallback_rows(db, agent_id)
+def today_listing(
+    db: Database, agent_id: int | None, lang: str = "en", page: int = 1
+) -> dict[str, Any]:
+    """One page of the day's list from cadence: ``rows`` (dicts with group, case_id, title,
+    customer, why, written in ``lang``, the agent's interface language, also in the team
+    view), ``counts`` per group over the whole list, ``total``, ``page`` and ``pages``."""
+    cadence_page = _services.function("cadence", "today_page")
+    if cadence_page is not None:
+        found = cadence_page(db, agent_id=agent_id, lang=lang, page=page, per_page=TODAY_PAGE)
+        rows = _incident_words([_row(row.to_dict()) for row in found.rows], db, lang)
+        counts = {group: found.counts.get(group, 0) for group in TODAY_GROUPS}
+        return {
+            "rows": rows,
+            "counts": counts,
+            "total": found.total,
+            "page": found.page,
+            "pages": found.pages,
+        }
+    everything = _fallback_rows(db, agent_id)
+    pages = max(1, -(-len(everything) // TODAY_PAGE))
+    page = min(page, pages)
+    return {
+        "rows": everything[(page - 1) * TODAY_PAGE : page * TODAY_PAGE],
+        "counts": {g: sum(1 for r in everything if r["group"] == g) for g in TODAY_GROUPS},
+        "total": len(everything),
+        "page": page,
+        "pages": pages,
+    }
 
 
 def _incident_words(rows: list[dict[str, Any]], db: Database, lang: str) -> list[dict[str, Any]]:
@@ -98,6 +119,7 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
         "why": item.get("why") or item.get("reason") or item.get("text") or "",
         "action": item.get("action") or item.get("todo") or "",
         "severity": item.get("severity") or "",
+        "owner": item.get("owner"),
         "due_at": item.get("due_at") or item.get("at"),
         "overdue": bool(item.get("overdue") or item.get("late")),
     }
