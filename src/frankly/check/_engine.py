@@ -17,7 +17,7 @@ from operator import sub
 from typing import Any
 
 from frankly.check import _accel, _metrics
-from frankly.check._report import Finding, Report, score
+from frankly.check._report import Finding, Report, make_finding, make_report
 from frankly.check._rules import (
     FAULTS,
     SPECIAL_MASK,
@@ -215,9 +215,18 @@ class Context:
                     # it the sentence and one character either side (for the word boundaries).
                     offset = max(s - 1, 0)
                     low = low[offset : e + 1]
-                names = {
-                    d.kind for d in _mask.date_word_spans(low, self.lang, s - offset, e - offset)
-                }
+                # mask.date_word_spans's test, stopping at the first date word: one is enough.
+                names: set[str] = set()
+                words = _mask._date_words(self.lang)
+                if words is not None:
+                    n = len(low)
+                    for last, size in words.iter(low, s - offset, e - offset):
+                        first = last - size + 1
+                        if (first == 0 or not low[first - 1].isalnum()) and (
+                            last + 1 >= n or not low[last + 1].isalnum()
+                        ):
+                            names.add("date")
+                            break
                 if self.spans:
                     names.update(
                         sp.kind
@@ -228,7 +237,13 @@ class Context:
             if not names.isdisjoint(kinds):
                 # Numbers only add kinds, so the (slower) number scan cannot change the answer.
                 return True
-            names = names | {sp.kind for sp in _mask.number_spans(self.text, self.lang, s, e)}
+            # The kinds mask.number_spans would give this stretch, without building its spans.
+            text = self.text
+            names = names | {
+                _mask._classify(m.group()) for m in _mask._numeric(self.lang).finditer(text, s, e)
+            }
+            if "number" not in names and _mask._CODE.search(text, s, e):
+                names.add("number")
             found = frozenset(names)
             self._sentence_kinds[bounds] = found
         return not found.isdisjoint(kinds)
@@ -327,23 +342,34 @@ def _drop_masked(
     ctx: Context, by_rule: dict[int, dict[str, list[Hit]]], mask_parts: set[str]
 ) -> None:
     """Find the stretches to mask that the scan saw cues of; drop the matches inside them."""
-    ctx.set_spans(
-        _mask.merge(
-            _mask.wording_spans(ctx.text, ctx.lang, lower=ctx.low, only=frozenset(mask_parts))
-        )
-    )
-    if ctx.spans:
-        masked = ctx.masked
-        for rule in list(by_rule):
-            roles = by_rule[rule]
-            for role in list(roles):
-                kept = [h for h in roles[role] if not masked(h[0], h[1])]
-                if kept:
-                    roles[role] = kept
-                else:
-                    del roles[role]
-            if not roles:
-                del by_rule[rule]
+    text = ctx.text
+    if len(mask_parts) == 1 and "email" in mask_parts and not text.startswith("'"):
+        # The usual cue (an address in the signature): what wording_spans finds for "email"
+        # alone, without its general set-up.
+        found = _mask._emails(text)
+    else:
+        found = _mask.wording_spans(text, ctx.lang, lower=ctx.low, only=frozenset(mask_parts))
+    ctx.set_spans(_mask.merge(found))
+    spans = ctx.spans
+    if not spans:
+        return
+    # Usually one stretch (an email address): a match is kept when it ends before the first
+    # stretch starts or starts after the last one ends, and tested one by one otherwise.
+    first, last = spans[0].start, spans[-1].end
+    masked = ctx.masked
+    for rule in list(by_rule):
+        roles = by_rule[rule]
+        for role in list(roles):
+            hits = roles[role]
+            if all(h[1] <= first or h[0] >= last for h in hits):
+                continue
+            kept = [h for h in hits if not masked(h[0], h[1])]
+            if kept:
+                roles[role] = kept
+            else:
+                del roles[role]
+        if not roles:
+            del by_rule[rule]
 
 
 def _finding(
@@ -388,17 +414,8 @@ def _build_finding(
                 suggestion = suggestion.replace("{" + key + "}", str(value))
     line = ctx.line_of(start)
     column = start - (text.rfind("\n", 0, start) + 1) + 1
-    return Finding(
-        category=rule.category,
-        rule=rule.id,
-        severity=rule.level,
-        message=message,
-        start=start,
-        end=end,
-        text=flagged,
-        suggestion=suggestion,
-        line=line,
-        column=column,
+    return make_finding(
+        rule.category, rule.id, rule.level, message, start, end, flagged, suggestion, line, column
     )
 
 
@@ -536,22 +553,40 @@ def _metric(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -
             # About the whole message, so it does not hide the capitals findings inside it.
             return [_finding(ctx, rule, 0, 0, extra={"percent": round(ratio * 100)})]
         return []
-    fig = ctx._fig
-    if fig is None:
-        words, syllables = _metrics.counts(ctx.text, english=metric == "flesch")
-    else:  # the same figures, counted in the accelerator's one pass
-        words = fig[2]
-        syllables = max(fig[3] - fig[4] if metric == "flesch" else fig[3], words)
-    if words < int(spec.get("min_words", 40)):
-        return []
-    cuts = ctx.cuts
-    sentences = len(cuts) + (1 if not cuts or ctx.text[cuts[-1] :].strip() else 0)
+    return _readability_check(rule)(ctx, index, rule, roles)
+
+
+def _readability_check(rule: Rule) -> _Handler:
+    """The handler of a readability metric rule (flesch…), with its settings read once:
+    it runs for every message long enough to score.
+    """
+    spec = rule.spec
+    metric = spec["metric"]
+    english = metric == "flesch"
+    min_words = int(spec.get("min_words", 40))
+    floor = float(spec.get("min", 40))
     formula: Callable[[int, int, int], float] = getattr(_metrics, metric)
-    value = formula(words, max(sentences, 1), syllables)
-    if value >= float(spec.get("min", 40)):
-        return []
-    s, e = max(ctx.sentences, key=lambda span: span[1] - span[0], default=(0, 0))
-    return [_finding(ctx, rule, s, e, extra={"score": round(value)})]
+
+    def readability(
+        ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]
+    ) -> list[Finding]:
+        fig = ctx._fig
+        if fig is None:
+            words, syllables = _metrics.counts(ctx.text, english=english)
+        else:  # the same figures, counted in the accelerator's one pass
+            words = fig[2]
+            syllables = max(fig[3] - fig[4] if english else fig[3], words)
+        if words < min_words:
+            return []
+        cuts = ctx.cuts
+        sentences = len(cuts) + (1 if not cuts or ctx.text[cuts[-1] :].strip() else 0)
+        value = formula(words, max(sentences, 1), syllables)
+        if value >= floor:
+            return []
+        s, e = max(ctx.sentences, key=lambda span: span[1] - span[0], default=(0, 0))
+        return [_finding(ctx, rule, s, e, extra={"score": round(value)})]
+
+    return readability
 
 
 def _has_caps_run(ctx: Context) -> bool:
@@ -581,13 +616,19 @@ _KINDS: dict[str, Callable[[Context, int, Rule, dict[str, list[Hit]]], list[Find
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
     """Drop a finding inside another of the same category ("soon" in "as soon as possible")."""
+    if not findings:
+        return findings
     findings.sort(key=lambda f: (f.start, f.start - f.end, f.rule))
-    kept: list[Finding] = []
-    for f in findings:
-        if f.end > f.start and any(
-            k.category == f.category and k.start <= f.start and f.end <= k.end and k.end > k.start
-            for k in kept[-6:]
-        ):
+    kept: list[Finding] = [findings[0]]
+    for f in findings[1:]:
+        start, end = f.start, f.end
+        if end > start:
+            category = f.category
+            for k in kept[-6:]:
+                if k.category == category and k.start <= start and end <= k.end and k.end > k.start:
+                    break
+            else:
+                kept.append(f)
             continue
         kept.append(f)
     return kept
@@ -625,9 +666,7 @@ class _Applicable:
                 continue
             usable.append(index)
         always = set(pack.always)
-        self.handlers: dict[int, _Handler] = {
-            i: _structure if _is_structure(pack, i) else _KINDS[pack.rules[i].kind] for i in usable
-        }
+        self.handlers: dict[int, _Handler] = {i: _handler(pack, i) for i in usable}
         # Rules that run on every message, and rules that run only when they matched.
         self.always = tuple(i for i in usable if i in always)
         self.matched = {i: h for i, h in self.handlers.items() if i not in always}
@@ -654,12 +693,24 @@ class _Applicable:
         self.live = live
 
 
+def _handler(pack: Pack, index: int) -> _Handler:
+    """The function that checks rule ``index``: built for the rules that run on most
+    messages (structure, readability), else the one of the rule's kind.
+    """
+    rule = pack.rules[index]
+    if _is_structure(pack, index):
+        return _structure_check(rule)
+    if rule.kind == "metric" and rule.spec["metric"] not in ("sentence_words", "caps_ratio"):
+        return _readability_check(rule)
+    return _KINDS[rule.kind]
+
+
 def _gate(pack: Pack, index: int, rule: Rule, handler: _Handler) -> tuple[int, int, bool]:
     """``(position, limit, unmatched)``: with the accelerator's figures ``fig``, the rule
     cannot fire when ``fig[position] <= limit`` (and, if ``unmatched``, none of its phrases
     matched), exactly as its handler's first test says. Position -1: no gate.
     """
-    if handler is _metric:
+    if rule.kind == "metric":
         spec = rule.spec
         metric = spec["metric"]
         if metric == "sentence_words":
@@ -678,20 +729,32 @@ def _is_structure(pack: Pack, index: int) -> bool:
     return pack.scripts.get(index) is _scripts.structure
 
 
-def _structure(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -> list[Finding]:
-    # The built-in structure script, inlined: it runs for every message at every stage.
-    cues = roles.get("lex:cues")
-    if cues:
-        with_kinds = rule.spec.get("with_kinds")
-        if not with_kinds:
-            return []
-        for start, _, _ in cues:
-            if ctx.kinds_in(ctx.sentence_of(start), with_kinds):
+def _structure_check(rule: Rule) -> _Handler:
+    """The built-in structure script for ``rule``, inlined: it runs for every message at
+    every stage, so its settings are read once and its one finding (about the whole message,
+    the same in every message) is built once.
+    """
+    with_kinds = rule.spec.get("with_kinds") or None
+    kinds = rule.spec.get("kinds") or None
+    built: list[Finding] = []
+
+    def structure(
+        ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]
+    ) -> list[Finding]:
+        cues = roles.get("lex:cues")
+        if cues:
+            if with_kinds is None:
                 return []
-    kinds = rule.spec.get("kinds")
-    if kinds and ctx.has_kind(kinds):
-        return []
-    return [_finding(ctx, rule, 0, 0)]
+            for start, _, _ in cues:
+                if ctx.kinds_in(ctx.sentence_of(start), with_kinds):
+                    return []
+        if kinds is not None and ctx.has_kind(kinds):
+            return []
+        if not built:
+            built.append(_finding(ctx, rule, 0, 0))
+        return [built[0]]
+
+    return structure
 
 
 def _applicable(pack: Pack, stage: str | None, fault: str | None, independent: bool) -> _Applicable:
@@ -792,13 +855,4 @@ def check(
             findings.extend(handler(ctx, index, rules_list[index], roles))
     if len(findings) > 1:
         findings = _dedupe(findings)
-    found = tuple(findings)
-    return Report(
-        language=code,
-        language_confidence=confidence,
-        score=score(found),
-        findings=found,
-        stage=stage,
-        fault=fault,
-        notes=tuple(notes),
-    )
+    return make_report(code, confidence, tuple(findings), stage, fault, tuple(notes))

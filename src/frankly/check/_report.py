@@ -95,6 +95,78 @@ class Report:
         }
 
 
+# The checker builds a Finding or two per message: filling the slots through their descriptors
+# gives the same object as the constructor without a frozen dataclass's object.__setattr__ per
+# field (about 0.6 µs a finding).
+_new = object.__new__
+(_category, _rule, _severity, _message, _start, _end, _text, _suggestion, _line, _column) = (
+    Finding.__dict__[name].__set__
+    for name in (
+        "category",
+        "rule",
+        "severity",
+        "message",
+        "start",
+        "end",
+        "text",
+        "suggestion",
+        "line",
+        "column",
+    )
+)
+(_language, _confidence, _score, _findings, _stage, _fault, _notes) = (
+    Report.__dict__[name].__set__
+    for name in ("language", "language_confidence", "score", "findings", "stage", "fault", "notes")
+)
+
+
+def make_finding(
+    category: str,
+    rule: str,
+    severity: str,
+    message: str,
+    start: int,
+    end: int,
+    text: str,
+    suggestion: str | None,
+    line: int,
+    column: int,
+) -> Finding:
+    """``Finding(...)`` with every field given, built faster (for the checker's inner loop)."""
+    found = _new(Finding)
+    _category(found, category)
+    _rule(found, rule)
+    _severity(found, severity)
+    _message(found, message)
+    _start(found, start)
+    _end(found, end)
+    _text(found, text)
+    _suggestion(found, suggestion)
+    _line(found, line)
+    _column(found, column)
+    return found  # type: ignore[no-any-return]
+
+
+def make_report(
+    language: str,
+    confidence: float,
+    findings: tuple[Finding, ...],
+    stage: str | None,
+    fault: str | None,
+    notes: tuple[str, ...],
+) -> Report:
+    """``Report(...)`` with its score, built faster (once per check)."""
+    report = _new(Report)
+    _language(report, language)
+    _confidence(report, confidence)
+    _score(report, score(findings))
+    _findings(report, findings)
+    _stage(report, stage)
+    _fault(report, fault)
+    _notes(report, notes)
+    return report  # type: ignore[no-any-return]
+
+
 def score(findings: tuple[Finding, ...] | list[Finding]) -> int:
     """100 minus each finding's penalty, never below 0."""
     return max(0, 100 - sum(PENALTY[f.severity] for f in findings))
