@@ -127,6 +127,23 @@ def test_figures_match_python_on_any_text(text: str) -> None:
     assert _c_figures(text) == _python_figures(text)
 
 
+@settings(max_examples=400, deadline=None)
+@given(text=texts)
+def test_lower_is_str_lower_on_any_text(text: str) -> None:
+    low = SPEEDUPS.lower(text)  # type: ignore[union-attr]
+    assert low == text.lower()
+    assert low.isascii() == text.lower().isascii()
+
+
+def test_lower_is_str_lower_for_every_character() -> None:
+    # Each character alone and next to capitals: a mapping to another character, to several
+    # characters (İ) or depending on context (Σ) must give exactly what str.lower gives.
+    for first in range(0, 0x110000, 128):
+        chars = [chr(c) for c in range(first, first + 128) if not 0xD800 <= c < 0xE000]
+        for text in ("".join(chars), *(c + "ÁB" for c in chars)):
+            assert SPEEDUPS.lower(text) == text.lower(), hex(first)  # type: ignore[union-attr]
+
+
 def _all_live(lang: str) -> list[Any]:
     return [(c, o) if c or o else None for c, o in RULES.packs[lang].entries]
 
@@ -216,6 +233,8 @@ def test_wrong_arguments_raise_instead_of_crashing() -> None:
     table = _accel._words()[0]
     with pytest.raises(TypeError):
         SPEEDUPS.shared(b"bytes", table)  # type: ignore[union-attr]
+    with pytest.raises(TypeError):
+        SPEEDUPS.lower(b"bytes")  # type: ignore[union-attr]
     with pytest.raises(ValueError):
         SPEEDUPS.shared("text", pack.scanner)  # type: ignore[union-attr]
     with pytest.raises(ValueError):  # live must have one entry per key

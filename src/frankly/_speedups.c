@@ -13,6 +13,7 @@
  *   build(keys, values, mask_code, month_code) -> automaton    from a Pack's automaton keys
  *   scan(automaton, low, text, live) -> (by_rule, mask_parts|None)
  *       frankly.check._engine._scan before masking: same matches, same filters, same order.
+ *   lower(text) -> text.lower()
  *
  * Strings are read in place (1, 2 or 4 bytes per character); nothing is encoded.
  */
@@ -636,12 +637,49 @@ fail:
     return NULL;
 }
 
+/* str.lower(text), faster for the usual message: characters below U+0100 through a table
+ * (their full lower-case mapping is one character below U+0100), others kept when they have
+ * no lower-case form. Any other character (capital Greek, "İ"...) hands the whole text to
+ * str.lower, which also handles the final sigma and mappings to several characters. The
+ * result has the text's kind: the characters that decide it are kept or the fallback runs. */
+static PyObject *lower(PyObject *self, PyObject *text) {
+    static Py_UCS4 low1[256];
+    static int ready = 0;
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "lower(text: str)");
+        return NULL;
+    }
+    if (!ready) {
+        for (Py_UCS4 c = 0; c < 256; c++) low1[c] = Py_UNICODE_TOLOWER(c);
+        ready = 1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *src = PyUnicode_DATA(text);
+    PyObject *out = PyUnicode_New(n, PyUnicode_MAX_CHAR_VALUE(text));
+    if (out == NULL) return NULL;
+    void *dst = PyUnicode_DATA(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, src, i);
+        if (c < 256) {
+            c = low1[c];
+        } else if (Py_UNICODE_TOLOWER(c) != c || Py_UNICODE_ISUPPER(c) ||
+                   Py_UNICODE_ISTITLE(c)) {
+            Py_DECREF(out);
+            return PyObject_CallMethod(text, "lower", NULL);
+        }
+        PyUnicode_WRITE(kind, dst, i, c);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"words", words, METH_VARARGS, "words(words, sole, nlangs, sample) -> table for shared()"},
     {"shared", (PyCFunction)(void (*)(void))shared, METH_FASTCALL,
      "shared(text, table) -> (verdict|None, cuts, words, vowel_groups, e_space, caps, max_gap)"},
     {"build", build, METH_VARARGS, "build(keys, values, mask_code, month_code) -> automaton"},
     {"scan", scan, METH_VARARGS, "scan(automaton, low, text, live) -> (by_rule, mask_parts|None)"},
+    {"lower", lower, METH_O, "lower(text) -> text.lower()"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "frankly._speedups",

@@ -238,10 +238,18 @@ class Context:
                 # Numbers only add kinds, so the (slower) number scan cannot change the answer.
                 return True
             # The kinds mask.number_spans would give this stretch, without building its spans.
+            # The first number of a wanted kind settles the answer: the stretch's kinds are
+            # then not all known, so only that kind joins the ones known to be there.
             text = self.text
-            names = names | {
-                _mask._classify(m.group()) for m in _mask._numeric(self.lang).finditer(text, s, e)
-            }
+            known = names
+            names = set(names)
+            classify = _mask._classify
+            for m in _mask._numeric(self.lang).finditer(text, s, e):
+                kind = classify(m.group())
+                if kind in kinds:
+                    known.add(kind)
+                    return True
+                names.add(kind)
             if "number" not in names and _mask._CODE.search(text, s, e):
                 names.add("number")
             found = frozenset(names)
@@ -263,7 +271,9 @@ class Context:
 
 
 def _lower(text: str) -> str:
-    low = text.lower()
+    speedups = _accel.speedups
+    # The accelerator's lower() is str.lower, without its per-character look-ups for accents.
+    low = text.lower() if speedups is None else speedups.lower(text)
     if len(low) != len(text):
         # A few characters grow when lower-cased ("İ"); keep offsets aligned.
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
