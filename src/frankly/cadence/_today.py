@@ -180,7 +180,7 @@ def today(
     everything else is read from the cases' messages, commitments and events as they are.
     """
     now = now or utcnow()
-    incidents = _incident_rows(db, now)
+    incidents = _incident_rows(db, now, lang or "en")
     with db.reading() as session:
         listing = _Listing.collect(session, agent_id, now, lang, incidents)
         return listing.word(session, listing.reasons)
@@ -204,7 +204,7 @@ def today_page(
     if per_page < 1:
         raise ValueError("per_page must be at least 1")
     now = now or utcnow()
-    incidents = _incident_rows(db, now)
+    incidents = _incident_rows(db, now, lang or "en")
     with db.reading() as session:
         listing = _Listing.collect(session, agent_id, now, lang, incidents)
         reasons = listing.reasons
@@ -225,14 +225,13 @@ def today_page(
         )
 
 
-def _incident_rows(db: Database, now: dt.datetime) -> list[Row]:
-    """Incidents' rows (an overdue public update, a review, a follow-up), when installed."""
-    try:
-        from frankly.incidents import due_rows
-    except ImportError:
-        return []
+def _incident_rows(db: Database, now: dt.datetime, lang: str) -> list[Row]:
+    """Incidents' rows (an overdue public update, a review, a follow-up), in ``lang``."""
+    # Imported here: frankly.incidents imports the cadence for its own commitments.
+    from frankly.incidents import due_rows
+
     rows = []
-    for item in due_rows(db, now):
+    for item in due_rows(db, now, lang=lang):
         if item.get("kind") not in INCIDENT_KINDS:
             continue
         rows.append(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from frankly import cases
+from frankly import cadence, cases
 from frankly.store import (
     CASE_STATES,
     SEVERITIES,
@@ -22,13 +22,11 @@ from frankly.store import (
     Message,
     utcnow,
 )
-from frankly.web import _services
 from frankly.web._session import render, require_agent
 from frankly.web.auth import has_role
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
-SEVERITY_RANK = {s: i for i, s in enumerate(reversed(SEVERITIES))}
 TODAY_GROUPS = ("to_tell", "overdue", "unanswered", "follow_ups", "reviews")
 TODAY_PAGE = 50  # rows per page of Today: a manager's team view runs to thousands
 
@@ -60,101 +58,31 @@ def today_listing(
     """One page of the day's list from cadence: ``rows`` (dicts with group, case_id, title,
     customer, why, written in ``lang``, the agent's interface language, also in the team
     view), ``counts`` per group over the whole list, ``total``, ``page`` and ``pages``."""
-    cadence_page = _services.function("cadence", "today_page")
-    if cadence_page is not None:
-        found = cadence_page(db, agent_id=agent_id, lang=lang, page=page, per_page=TODAY_PAGE)
-        rows = _incident_words([_row(row.to_dict()) for row in found.rows], db, lang)
-        counts = {group: found.counts.get(group, 0) for group in TODAY_GROUPS}
-        return {
-            "rows": rows,
-            "counts": counts,
-            "total": found.total,
-            "page": found.page,
-            "pages": found.pages,
-        }
-    everything = _fallback_rows(db, agent_id)
-    pages = max(1, -(-len(everything) // TODAY_PAGE))
-    page = min(page, pages)
+    found = cadence.today_page(db, agent_id=agent_id, lang=lang, page=page, per_page=TODAY_PAGE)
     return {
-        "rows": everything[(page - 1) * TODAY_PAGE : page * TODAY_PAGE],
-        "counts": {g: sum(1 for r in everything if r["group"] == g) for g in TODAY_GROUPS},
-        "total": len(everything),
-        "page": page,
-        "pages": pages,
+        "rows": [_row(row.to_dict()) for row in found.rows],
+        "counts": {group: found.counts.get(group, 0) for group in TODAY_GROUPS},
+        "total": found.total,
+        "page": found.page,
+        "pages": found.pages,
     }
-
-
-def _incident_words(rows: list[dict[str, Any]], db: Database, lang: str) -> list[dict[str, Any]]:
-    """Incident rows in ``lang``: the day's list may carry them in English."""
-    if lang == "en" or not any(r.get("incident_id") for r in rows):
-        return rows
-    due_rows = _services.function("incidents", "due_rows")
-    if due_rows is None:
-        return rows
-    try:
-        worded = {(r["incident_id"], r["kind"]): r for r in due_rows(db, utcnow(), lang=lang)}
-    except TypeError:  # an incidents package that speaks only English
-        return rows
-    for row in rows:
-        found = worded.get((row.get("incident_id"), row.get("kind")))
-        if found is not None:
-            row.update(
-                why=found["why"],
-                action=found["action"],
-                title=found["title"],
-                customer=found["customer"],
-            )
-    return rows
 
 
 def _row(item: dict[str, Any]) -> dict[str, Any]:
-    group = str(item.get("group") or item.get("kind") or item.get("reason_kind") or "to_tell")
     return {
-        "group": group,
+        "group": str(item.get("group") or item.get("kind") or "to_tell"),
         "kind": item.get("kind"),
         "incident_id": item.get("incident_id"),
         "case_id": item.get("case_id"),
-        "title": item.get("title") or item.get("case_title") or "",
-        "customer": item.get("customer") or item.get("customer_name") or "",
-        "why": item.get("why") or item.get("reason") or item.get("text") or "",
-        "action": item.get("action") or item.get("todo") or "",
+        "title": item.get("title") or "",
+        "customer": item.get("customer") or "",
+        "why": item.get("why") or "",
+        "action": item.get("action") or "",
         "severity": item.get("severity") or "",
         "owner": item.get("owner"),
-        "due_at": item.get("due_at") or item.get("at"),
-        "overdue": bool(item.get("overdue") or item.get("late")),
+        "due_at": item.get("due_at"),
+        "overdue": bool(item.get("overdue")),
     }
-
-
-def _fallback_rows(db: Database, agent_id: int | None) -> list[dict[str, Any]]:
-    """Until cadence lands: cases without a first notice, most severe and oldest first."""
-    now = utcnow()
-    with db.reading() as session:
-        stmt = (
-            select(Case, Customer)
-            .join(Customer, Customer.id == Case.customer_id)
-            .where(Case.state == "open")
-        )
-        if agent_id is not None:
-            stmt = stmt.where(Case.owner_id == agent_id)
-        found = list(session.execute(stmt))
-    found.sort(key=lambda r: (SEVERITY_RANK.get(r[0].severity, 9), r[0].known_at))
-    rows = []
-    for case, customer in found:
-        hours = max(0, int((now - case.known_at).total_seconds() // 3600))
-        rows.append(
-            {
-                "group": "to_tell",
-                "case_id": case.id,
-                "title": case.title,
-                "customer": customer.company or customer.name,
-                "why": f"{hours} h since we knew",
-                "action": "Send the first notice",
-                "severity": case.severity,
-                "due_at": None,
-                "overdue": False,
-            }
-        )
-    return rows
 
 
 @router.get("/cases")
