@@ -393,3 +393,55 @@ def test_findings_in_a_long_text_have_the_right_line_and_column() -> None:
     for f in findings:
         assert f.line == text.count("\n", 0, f.start) + 1
         assert f.column == f.start - text.rfind("\n", 0, f.start)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [
+                "friday",
+                "Friday",
+                "today",
+                "next friday",
+                "end of day",
+                "hoy",
+                "mañana",
+                "lunes",
+                "pasado mañana",
+                "esta noche",
+                "x",
+                "1",
+                " ",
+                "\n",
+                ".",
+                "-",
+                "é",
+                '"',
+                "@a.co",
+            ]
+        ),
+        max_size=40,
+    ).map("".join),
+    lang=st.sampled_from(["en", "es"]),
+)
+def test_date_words_found_by_the_scan_are_the_mask_modules(text: str, lang: str) -> None:
+    # The pack's automaton finds the language's date words in the same pass as the phrases;
+    # they must be exactly the spans frankly.text.mask.date_word_spans gives, on both paths.
+    from frankly.check import load_rules
+    from frankly.check._engine import Context, _applicable, _lower, _scan
+    from frankly.text.mask import date_word_spans
+
+    pack = load_rules().packs[lang]
+    assert pack.date_words
+    low = _lower(text)
+    expected = date_word_spans(low, lang)
+    speedups = _accel.speedups
+    for module in {speedups, None}:
+        _accel.speedups = module
+        try:
+            ctx = Context(text, low, lang, pack, None, None, None)
+            _scan(ctx, _applicable(pack, "update", "ours", False).live)
+            assert ctx.dates == expected
+        finally:
+            _accel.speedups = speedups

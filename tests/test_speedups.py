@@ -274,3 +274,40 @@ rules:
     fast, slow = _both(text, rules=rules)
     assert fast == slow
     assert {f.rule for f in fast.findings} >= {"acme.emoji"}
+
+
+def _naive_hits(keys: list[str], text: str) -> dict[int, dict[str, list[Any]]]:
+    # Every occurrence, by end offset, the longest key first: the automaton's output order.
+    index = {k: i for i, k in enumerate(keys)}
+    longest = max(map(len, keys))
+    by_rule: dict[int, dict[str, list[Any]]] = {}
+    for end in range(1, len(text) + 1):
+        for size in range(min(longest, end), 0, -1):
+            i = index.get(text[end - size : end])
+            if i is not None:
+                by_rule.setdefault(i % 50, {}).setdefault("fire", []).append((end - size, end, i))
+    return by_rule
+
+
+@pytest.mark.parametrize("count", [300, 20_000], ids=["16-bit-cells", "32-bit-cells"])
+def test_scan_with_narrow_and_wide_state_numbers(count: int) -> None:
+    # 20,000 keys of up to 14 letters make more than 65,536 states: the table falls back to
+    # 32-bit cells. Texts of the keys' letters and others give long partial matches.
+    import random
+
+    rng = random.Random(count)
+    keys = list(
+        dict.fromkeys("".join(rng.choices("abcdefgh", k=rng.randint(1, 14))) for _ in range(count))
+    )
+    values = [(len(k), False, False, i, 0, None) for i, k in enumerate(keys)]
+    automaton = _accel.build_scan(keys, values, 2, 3)
+    assert automaton is not None
+    live = [(((i % 50, "fire", i),), ()) for i in range(len(keys))]
+    for _ in range(20):
+        text = "".join(rng.choices("abcdefghij ", k=200)) + rng.choice(keys) + "ñ€😀"
+        by_rule, parts = SPEEDUPS.scan(automaton, text, text, live)  # type: ignore[union-attr]
+        assert parts is None
+        expected = _naive_hits(keys, text)
+        assert [(r, list(roles.items())) for r, roles in by_rule.items()] == [
+            (r, list(roles.items())) for r, roles in expected.items()
+        ]

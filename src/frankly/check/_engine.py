@@ -19,6 +19,7 @@ from typing import Any
 from frankly.check import _accel, _metrics
 from frankly.check._report import Finding, Report, make_finding, make_report
 from frankly.check._rules import (
+    DATE_RULE,
     FAULTS,
     SPECIAL_MASK,
     SPECIAL_MONTH,
@@ -62,6 +63,7 @@ _CLOSE = "[\"'»”’)\\]]*(?=\\s)"
 _DOT_END = re.compile(r"\.[.!?…]*" + _CLOSE)
 _OTHER_ENDS = tuple((ch, re.compile(re.escape(ch) + "[.!?…]*" + _CLOSE)) for ch in "!?…")
 _NEWLINE = re.compile("\n")
+_DIGIT = re.compile(r"\d")
 _LONG_TEXT = 20_000
 _BLANK_LINE = re.compile(r"\n(?<![.!?…\"'»”’)\]]\n)[ \t]*\n")
 
@@ -91,6 +93,7 @@ class Context:
         "_caps",
         "_cheap_kinds",
         "_cuts",
+        "_date_hits",
         "_dates",
         "_fig",
         "_newlines",
@@ -131,6 +134,8 @@ class Context:
         self.span_starts: list[int] = []
         self.span_ends: list[int] = []
         self._dates: list[_mask.Span] | None = None
+        # The date words the scan found (when the pack's automaton holds them), else None.
+        self._date_hits: list[Hit] | None = None
         self._cuts: list[int] | None = None
         self._sentences: list[tuple[int, int]] | None = None
         self._all_kinds: list[_mask.Span] | None = None
@@ -166,7 +171,11 @@ class Context:
     def dates(self) -> list[_mask.Span]:
         """Weekday names and words like "tomorrow", found on first use."""
         if self._dates is None:
-            self._dates = _mask.date_word_spans(self.low, self.lang)
+            hits = self._date_hits
+            if hits is None:
+                self._dates = _mask.date_word_spans(self.low, self.lang)
+            else:  # found by the scan: the same spans in the same order
+                self._dates = [_mask.Span(s, e, "date") for s, e, _ in hits]
         return self._dates
 
     @property
@@ -204,20 +213,36 @@ class Context:
 
     def kinds_in(self, bounds: tuple[int, int], kinds: list[str] | tuple[str, ...]) -> bool:
         """Whether ``text[start:end]`` holds a stretch of one of ``kinds`` (date, phone…)."""
+        hits = self._date_hits
+        if hits and "date" in kinds:
+            # The usual answer: a date word the scan found inside the stretch ("by Friday").
+            s, e = bounds
+            for a, b, _ in hits:
+                if a >= s and b <= e:
+                    return True
         found = self._sentence_kinds.get(bounds)
         if found is None:
             s, e = bounds
             names = self._cheap_kinds.get(bounds)
             if names is None:
+                names: set[str] = set()
+                hits = self._date_hits
+                if hits is not None:
+                    # A date word the scan found inside the stretch.
+                    for a, b, _ in hits:
+                        if a >= s and b <= e:
+                            names.add("date")
+                            break
+                    words = None
+                else:
+                    words = _mask._date_words(self.lang)
                 low, offset = self.low, 0
-                if len(low) > _LONG_TEXT:
+                if words is not None and len(low) > _LONG_TEXT:
                     # The automaton reads the whole string on every call: in a long text, give
                     # it the sentence and one character either side (for the word boundaries).
                     offset = max(s - 1, 0)
                     low = low[offset : e + 1]
                 # mask.date_word_spans's test, stopping at the first date word: one is enough.
-                names: set[str] = set()
-                words = _mask._date_words(self.lang)
                 if words is not None:
                     n = len(low)
                     for last, size in words.iter(low, s - offset, e - offset):
@@ -241,6 +266,11 @@ class Context:
             # The first number of a wanted kind settles the answer: the stretch's kinds are
             # then not all known, so only that kind joins the ones known to be there.
             text = self.text
+            if _DIGIT.search(text, s, e) is None:
+                # Every number pattern needs a digit inside the stretch: nothing to classify.
+                found = frozenset(names)
+                self._sentence_kinds[bounds] = found
+                return not found.isdisjoint(kinds)
             known = names
             names = set(names)
             classify = _mask._classify
@@ -297,6 +327,9 @@ def _scan(ctx: Context, live: list[Live | None]) -> dict[int, dict[str, list[Hit
         if speedups is not None:
             # The same matches, filters and order as the loop below, in C.
             by_rule, parts = speedups.scan(pack.scanner, ctx.low, ctx.text, live)
+            if pack.date_words and ctx.lang == pack.language:
+                dates = by_rule.pop(DATE_RULE, None)
+                ctx._date_hits = dates["date"] if dates is not None else []
             if parts:
                 _drop_masked(ctx, by_rule, parts)
             return by_rule  # type: ignore[no-any-return]
@@ -343,6 +376,9 @@ def _scan(ctx: Context, live: list[Live | None]) -> dict[int, dict[str, list[Hit
                     roles[role].append((start, stop, payload))
                 else:
                     roles[role] = [(start, stop, payload)]
+    if pack.date_words and ctx.lang == pack.language:
+        dates = by_rule.pop(DATE_RULE, None)
+        ctx._date_hits = dates["date"] if dates is not None else []
     if mask_parts:
         _drop_masked(ctx, by_rule, mask_parts)
     return by_rule
@@ -367,11 +403,12 @@ def _drop_masked(
     # stretch starts or starts after the last one ends, and tested one by one otherwise.
     first, last = spans[0].start, spans[-1].end
     masked = ctx.masked
-    for rule in list(by_rule):
-        roles = by_rule[rule]
-        for role in list(roles):
-            hits = roles[role]
-            if all(h[1] <= first or h[0] >= last for h in hits):
+    for rule, roles in list(by_rule.items()):
+        for role, hits in list(roles.items()):
+            for h in hits:
+                if h[1] > first and h[0] < last:
+                    break
+            else:
                 continue
             kept = [h for h in hits if not masked(h[0], h[1])]
             if kept:
@@ -657,6 +694,7 @@ class _Applicable:
         "always",
         "always_calls",
         "always_gated",
+        "cue_rules",
         "handlers",
         "live",
         "matched",
@@ -685,14 +723,29 @@ class _Applicable:
         from frankly.check import _scripts
 
         reply_only = (_scripts.mirroring, _scripts.unanswered_questions)
-        self.always_calls = tuple((i, pack.rules[i], self.handlers[i]) for i in self.always)
+        # Structure rules that a cue phrase alone satisfies ("what went wrong", "why"): they
+        # fire exactly when none of their cues matched, which the check tests without a call.
+        self.cue_rules = tuple(
+            (i, pack.rules[i])
+            for i in self.always
+            if _is_structure(pack, i)
+            and not pack.rules[i].spec.get("with_kinds")
+            and not pack.rules[i].spec.get("kinds")
+        )
+        cue_only = {i for i, _ in self.cue_rules}
+        self.always_calls = tuple(
+            (i, pack.rules[i], self.handlers[i]) for i in self.always if i not in cue_only
+        )
         self.quiet_calls = tuple(
             call for call in self.always_calls if pack.scripts.get(call[0]) not in reply_only
         )
         # The same calls for a check with the accelerator's figures, each with its gate.
         self.always_gated = tuple((*call, *_gate(pack, *call)) for call in self.always_calls)
         self.quiet_gated = tuple((*call, *_gate(pack, *call)) for call in self.quiet_calls)
-        self.wanted = frozenset(self.handlers)
+        # The date-word slot rides along unless only language-independent rules run.
+        self.wanted = frozenset(
+            [*self.handlers, DATE_RULE] if pack.date_words and not independent else self.handlers
+        )
         # Per automaton key, only the slots of these rules (None when nothing is left).
         wanted = self.wanted
         live: list[Live | None] = []
@@ -848,6 +901,10 @@ def check(
     by_rule = _scan(ctx, applies.live)
     findings: list[Finding] = []
     rules_list = pack.rules
+    for index, rule in applies.cue_rules:
+        roles = by_rule.get(index)
+        if roles is None or "lex:cues" not in roles:
+            findings.append(_finding(ctx, rule, 0, 0))
     if fig is None:
         for index, rule, handler in applies.always_calls if reply_to else applies.quiet_calls:
             findings.extend(handler(ctx, index, rule, by_rule.get(index, _NO_HITS)))

@@ -75,6 +75,8 @@ SPECIAL_MASK, SPECIAL_MONTH = 2, 3
 
 # What one key means for one rule: (rule index, role, payload).
 Entry = tuple[int, str, str | None]
+# The pseudo rule whose "date" slot the language's date words (weekdays, "tomorrow") fill.
+DATE_RULE = -1
 
 # Literal cues for the parts of frankly.text.mask.wording_spans a message needs.
 MASK_CUES: dict[str, str] = {
@@ -171,6 +173,8 @@ class Pack:
     cache: dict[Any, Any] = field(default_factory=dict)
     # The same keys as a C automaton (frankly._speedups), or None: the Python scan runs.
     scanner: Any = None
+    # Whether the language's date words are keys of the automaton (slot DATE_RULE, "date").
+    date_words: bool = False
 
     def rule(self, rule_id: str) -> Rule | None:
         for rule in self.rules:
@@ -554,6 +558,15 @@ def _compile(language: str, rules: list[Rule], sources: dict[str, tuple[Path, in
     for key, part in MASK_CUES.items():
         special[key] = (SPECIAL_MASK, part)
     months = {m.lower() for m in (prof.months if prof is not None else ())}
+    # A date word that is also a month would be skipped when capitalised ("May"), so such a
+    # language keeps its own date-word pass (frankly.text.mask.date_word_spans).
+    dates = prof.date_words if prof is not None else ()
+    date_words = bool(dates) and not months.intersection(dates) and all(w.strip() for w in dates)
+    if date_words:
+        date_slot = len(slots)
+        slots.append(Slot(DATE_RULE, "date", None))
+        for word in dict.fromkeys(dates):
+            table.setdefault(word, ([], []))[0].append(date_slot)
 
     automaton = ahocorasick.Automaton()
     entries: list[tuple[tuple[Entry, ...], tuple[Entry, ...]]] = []
@@ -592,6 +605,7 @@ def _compile(language: str, rules: list[Rule], sources: dict[str, tuple[Path, in
         phrases=tuple(dict.fromkeys(phrases)),
         entries=tuple(entries),
         scanner=_accel.build_scan(keys, values, SPECIAL_MASK, SPECIAL_MONTH) if keys else None,
+        date_words=date_words,
     )
 
 
