@@ -311,3 +311,64 @@ def test_scan_with_narrow_and_wide_state_numbers(count: int) -> None:
         assert [(r, list(roles.items())) for r, roles in by_rule.items()] == [
             (r, list(roles.items())) for r, roles in expected.items()
         ]
+
+
+def _shape(by_rule: dict[Any, dict[Any, list[Any]]]) -> list[Any]:
+    # Everything, down to which objects are the keys and the payloads, in insertion order.
+    return [
+        (
+            id(rule),
+            rule,
+            [(id(role), role, [(a, b, id(p)) for a, b, p in hits]) for role, hits in roles.items()],
+        )
+        for rule, roles in by_rule.items()
+    ]
+
+
+@pytest.mark.parametrize("rules", [3, 40, 200], ids=["few-rules", "some-rules", "many-rules"])
+def test_scan_files_hits_like_python_with_equal_but_distinct_keys(rules: int) -> None:
+    # The scan remembers rules and roles by identity: equal objects that are not the same one
+    # (ints above the small-int cache, 1 and True and 1.0, copies of a role string), more
+    # rules than it remembers, and several roles per rule must still file each hit where the
+    # Python loop does, under the key object that came first.
+    import random
+
+    rng = random.Random(rules)
+    keys = list(
+        dict.fromkeys("".join(rng.choices("abcde", k=rng.randint(1, 6))) for _ in range(300))
+    )
+    values = [(len(k), False, False, i, 0, None) for i, k in enumerate(keys)]
+    automaton = _accel.build_scan(keys, values, 2, 3)
+    assert automaton is not None
+    pool: list[Any] = [1, True, 1.0, 2, 2.0]
+    roles = ["fire", "cue", "other"]
+
+    def rule() -> Any:
+        n = rng.randrange(rules + len(pool))
+        return pool[n - rules] if n >= rules else int(str(1000 + n))  # a new int object
+
+    def role() -> str:
+        name = rng.choice(roles)
+        return name if rng.random() < 0.5 else "".join(list(name))  # the same object, or a copy
+
+    live: list[Any] = [
+        (tuple((rule(), role(), object()) for _ in range(rng.randint(1, 3))), ())
+        if rng.random() < 0.8
+        else None
+        for _ in keys
+    ]
+    index = {k: i for i, k in enumerate(keys)}
+    for _ in range(30):
+        text = "".join(rng.choices("abcdef ", k=300))
+        by_rule, parts = SPEEDUPS.scan(automaton, text, text, live)  # type: ignore[union-attr]
+        assert parts is None
+        expected: dict[Any, dict[Any, list[Any]]] = {}
+        for end in range(1, len(text) + 1):
+            for size in range(min(6, end), 0, -1):
+                i = index.get(text[end - size : end])
+                if i is not None and live[i] is not None:
+                    for r, ro, payload in live[i][0]:
+                        expected.setdefault(r, {}).setdefault(ro, []).append(
+                            (end - size, end, payload)
+                        )
+        assert _shape(by_rule) == _shape(expected)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from frankly.text import clean, language, mask, questions, sentences
+from frankly.errors import InvalidInput
+from frankly.text import _profiles, clean, language, mask, questions, sentences
 
 # -- language ------------------------------------------------------------------------------
 
@@ -210,3 +213,18 @@ def test_text_functions_never_crash_and_stay_inside_the_text(text: str, lang: st
         assert 0 <= q.start < q.end <= len(text)
         assert text[q.start : q.end] == q.text
     assert isinstance(clean.clean_email_body(text), str)
+
+
+@pytest.mark.parametrize("path", sorted(_profiles.data_dir().glob("*.yml")), ids=lambda p: p.name)
+def test_every_language_profile_follows_the_schema(path: Path) -> None:
+    # Start-up reads the shipped profiles without the schema check; this is where they are held
+    # to it.
+    profile = _profiles._load_file(path, validate=True)
+    assert profile.language == path.stem
+
+
+def test_a_profile_that_breaks_the_schema_is_rejected_with_its_path(tmp_path: Path) -> None:
+    bad = tmp_path / "xx.yml"
+    bad.write_text("language: xx\nfunction_words: 12\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"xx\.yml"):
+        _profiles._load_file(bad, validate=True)

@@ -19,6 +19,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include "structmember.h"  /* T_OBJECT_EX: the type of a __slots__ field */
 #include <stdint.h>
 #include <string.h>
 
@@ -751,12 +752,71 @@ static Py_ssize_t run_any(const Auto *a, int kind, const void *d, Py_ssize_t i, 
     return run(a, PyUnicode_4BYTE_KIND, 0, d, i, n, state);
 }
 
+/* What one scan call has built so far, to skip the dict lookups: the rule objects seen (by
+   identity) with their roles dict and that dict's first roles (by identity) with their lists,
+   and the int of the last end (the keys ending at one position share it; other positions
+   rarely repeat). Identity is only a shortcut: an object not found here goes through the
+   dicts as before (one PyDict_SetDefault for a new rule), so equal objects that are not the
+   same one still share an entry of by_rule, and by_rule comes out exactly as the Python loop
+   builds it: same keys, order, lists and payload objects. */
+#define RC_SIZE 128   /* hash slots of the rule table (a power of two) */
+#define RC_MAX 64     /* rules cached per call; more go through the dicts */
+#define RC_ROLES 2    /* roles cached per rule (nearly every rule has one) */
+
+typedef struct {
+    PyObject *rule;                 /* owned: not freed and reused while cached */
+    PyObject *roles;                /* borrowed: by_rule holds it */
+    PyObject *role[RC_ROLES];       /* owned */
+    PyObject *list[RC_ROLES];       /* borrowed: roles holds it */
+    int nroles;
+} RuleEntry;
+
+typedef struct {
+    PyObject *spare;                /* an empty dict for PyDict_SetDefault, or NULL (owned) */
+    int used;
+    unsigned char idx[RC_SIZE];     /* 0: free, else 1 + the index into ent */
+    PyObject *to;                   /* the int of the last end (owned), or NULL */
+    Py_ssize_t to_at;
+    RuleEntry ent[RC_MAX];
+} Hits;
+
+static void hits_init(Hits *h) {
+    h->spare = h->to = NULL; h->used = 0;
+    memset(h->idx, 0, sizeof h->idx);
+}
+
+static void hits_free(Hits *h) {
+    Py_XDECREF(h->spare); Py_XDECREF(h->to);
+    for (int i = 0; i < h->used; i++) {
+        Py_DECREF(h->ent[i].rule);
+        for (int j = 0; j < h->ent[i].nroles; j++) Py_DECREF(h->ent[i].role[j]);
+    }
+}
+
+/* roles[role].append(hit), or roles[role] = [hit]; the list in *lst (borrowed) */
+static int role_append(PyObject *roles, PyObject *role, PyObject *hit, PyObject **lst) {
+    PyObject *l = PyDict_GetItemWithError(roles, role);  /* borrowed */
+    if (!l) {
+        if (PyErr_Occurred() || !(l = PyList_New(0))) return -1;
+        int r = PyDict_SetItem(roles, role, l);
+        Py_DECREF(l);  /* roles holds it */
+        if (r < 0) return -1;
+    }
+    *lst = l;
+    return PyList_Append(l, hit);
+}
+
 /* by_rule[rule][role].append((start, end, payload)) for each (rule, role, payload) slot */
-static int add_hits(PyObject *by_rule, PyObject *slots, Py_ssize_t start, Py_ssize_t end) {
+static int add_hits(Hits *h, PyObject *by_rule, PyObject *slots, Py_ssize_t start, Py_ssize_t end) {
     Py_ssize_t n = PyTuple_GET_SIZE(slots);
-    PyObject *from = PyLong_FromSsize_t(start), *to = from ? PyLong_FromSsize_t(end) : NULL;
+    if (!h->to || h->to_at != end) {
+        Py_CLEAR(h->to);
+        if (!(h->to = PyLong_FromSsize_t(end))) return -1;
+        h->to_at = end;
+    }
+    PyObject *from = PyLong_FromSsize_t(start), *to = h->to;
+    if (!from) return -1;
     int result = -1;
-    if (!to) goto done;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *e = PyTuple_GET_ITEM(slots, i);
         if (!PyTuple_Check(e) || PyTuple_GET_SIZE(e) != 3) {
@@ -764,32 +824,55 @@ static int add_hits(PyObject *by_rule, PyObject *slots, Py_ssize_t start, Py_ssi
             goto done;
         }
         PyObject *rule = PyTuple_GET_ITEM(e, 0), *role = PyTuple_GET_ITEM(e, 1);
-        PyObject *roles = PyDict_GetItemWithError(by_rule, rule);  /* borrowed */
-        if (!roles) {
-            if (PyErr_Occurred() || !(roles = PyDict_New())) goto done;
-            int r = PyDict_SetItem(by_rule, rule, roles);
-            Py_DECREF(roles);  /* by_rule holds it */
-            if (r < 0) goto done;
-        }
-        PyObject *lst = PyDict_GetItemWithError(roles, role);
-        if (!lst) {
-            if (PyErr_Occurred() || !(lst = PyList_New(0))) goto done;
-            int r = PyDict_SetItem(roles, role, lst);
-            Py_DECREF(lst);
-            if (r < 0) goto done;
-        }
         PyObject *hit = PyTuple_New(3);
         if (!hit) goto done;
         PyTuple_SET_ITEM(hit, 0, Py_NewRef(from));
         PyTuple_SET_ITEM(hit, 1, Py_NewRef(to));
         PyTuple_SET_ITEM(hit, 2, Py_NewRef(PyTuple_GET_ITEM(e, 2)));
-        int r = PyList_Append(lst, hit);
+        int r;
+        size_t k = ((uintptr_t)rule >> 5 ^ (uintptr_t)rule >> 12) & (RC_SIZE - 1);
+        RuleEntry *c = NULL;
+        for (unsigned j; (j = h->idx[k]); k = (k + 1) & (RC_SIZE - 1))
+            if (h->ent[j - 1].rule == rule) { c = &h->ent[j - 1]; break; }
+        if (c) {  /* a rule seen before: its roles dict, and maybe the list */
+            int j = 0;
+            while (j < c->nroles && c->role[j] != role) j++;
+            if (j < c->nroles) {
+                r = PyList_Append(c->list[j], hit);
+            } else {
+                PyObject *lst;
+                r = role_append(c->roles, role, hit, &lst);
+                if (r == 0 && j < RC_ROLES) {
+                    c->role[j] = Py_NewRef(role); c->list[j] = lst; c->nroles++;
+                }
+            }
+        } else {  /* one lookup of by_rule: its roles dict, else a new one inserted */
+            if (!h->spare && !(h->spare = PyDict_New())) { Py_DECREF(hit); goto done; }
+            PyObject *roles = PyDict_SetDefault(by_rule, rule, h->spare);  /* borrowed */
+            if (!roles) { Py_DECREF(hit); goto done; }
+            PyObject *lst;
+            if (roles == h->spare) {  /* new, so empty: no lookup of the role */
+                Py_CLEAR(h->spare);  /* by_rule holds it */
+                if (!(lst = PyList_New(0))) { Py_DECREF(hit); goto done; }
+                r = PyDict_SetItem(roles, role, lst);
+                Py_DECREF(lst);  /* roles holds it */
+                if (r == 0) r = PyList_Append(lst, hit);
+            } else {
+                r = role_append(roles, role, hit, &lst);
+            }
+            if (r == 0 && h->used < RC_MAX) {
+                c = &h->ent[h->used++];
+                h->idx[k] = (unsigned char)h->used;
+                c->rule = Py_NewRef(rule); c->roles = roles;
+                c->role[0] = Py_NewRef(role); c->list[0] = lst; c->nroles = 1;
+            }
+        }
         Py_DECREF(hit);
         if (r < 0) goto done;
     }
     result = 0;
 done:
-    Py_XDECREF(from); Py_XDECREF(to);
+    Py_DECREF(from);
     return result;
 }
 
@@ -807,6 +890,8 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     const void *d = PyUnicode_DATA(low), *td = PyUnicode_DATA(text);
     PyObject *by_rule = PyDict_New(), *parts = NULL;
     if (!by_rule) return NULL;
+    Hits h;
+    hits_init(&h);
     int32_t s = 0;
     for (Py_ssize_t i = 0; (i = run_any(a, kind, d, i, n, &s)) < n; i++) {
         for (int32_t o = a->out_key[s] >= 0 ? s : a->out_link[s]; o >= 0; o = a->out_link[o]) {
@@ -834,7 +919,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
                 }
                 if (slots != Py_None) {
                     PyObject *closed = PyTuple_GET_ITEM(slots, 0);
-                    if (PyTuple_GET_SIZE(closed) && add_hits(by_rule, closed, start, end) < 0)
+                    if (PyTuple_GET_SIZE(closed) && add_hits(&h, by_rule, closed, start, end) < 0)
                         goto fail;
                 }
             }
@@ -844,13 +929,15 @@ static PyObject *scan(PyObject *self, PyObject *args) {
                     Py_ssize_t stop = end;
                     while (stop < n && (alnum_at(kind, d, stop) || PyUnicode_READ(kind, d, stop) == '-'))
                         stop++;
-                    if (add_hits(by_rule, opened, start, stop) < 0) goto fail;
+                    if (add_hits(&h, by_rule, opened, start, stop) < 0) goto fail;
                 }
             }
         }
     }
+    hits_free(&h);
     return Py_BuildValue("(NN)", by_rule, parts ? parts : Py_NewRef(Py_None));
 fail:
+    hits_free(&h);
     Py_DECREF(by_rule); Py_XDECREF(parts);
     return NULL;
 }
@@ -891,6 +978,116 @@ static PyObject *lower(PyObject *self, PyObject *text) {
     return out;
 }
 
+/* ---- objects of slotted classes, and the first digit -------------------------------------- */
+
+#define MAKER_NAME "frankly._speedups.maker"
+#define MAX_FIELDS 32
+
+/* A slotted class and the offsets of the fields new() fills, in the caller's order. */
+typedef struct {
+    PyTypeObject *type;
+    Py_ssize_t n;
+    Py_ssize_t offset[MAX_FIELDS];
+} Maker;
+
+static void maker_free(PyObject *cap) {
+    Maker *m = PyCapsule_GetPointer(cap, MAKER_NAME);
+    if (!m) return;
+    Py_XDECREF(m->type);
+    PyMem_Free(m);
+}
+
+/* maker(cls, descriptors) -> a maker for new(). ``descriptors`` are cls's own __slots__
+   member descriptors (cls.__dict__[name]); every slot of cls must be among them, so that no
+   instance new() builds has an unset field. */
+static PyObject *maker(PyObject *self, PyObject *args) {
+    PyObject *cls, *descrs;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyType_Type, &cls, &PyTuple_Type, &descrs)) return NULL;
+    PyTypeObject *tp = (PyTypeObject *)cls;
+    Py_ssize_t n = PyTuple_GET_SIZE(descrs);
+    if (n > MAX_FIELDS || tp->tp_dictoffset != 0 || tp->tp_itemsize != 0) {
+        PyErr_SetString(PyExc_ValueError, "maker: a class with __slots__ only, at most 32 of them");
+        return NULL;
+    }
+    Maker *m = PyMem_Calloc(1, sizeof(Maker));
+    if (!m) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *d = PyTuple_GET_ITEM(descrs, i);
+        if (!Py_IS_TYPE(d, &PyMemberDescr_Type) ||
+            ((PyDescrObject *)d)->d_type != tp ||
+            ((PyMemberDescrObject *)d)->d_member->type != T_OBJECT_EX) {
+            PyErr_SetString(PyExc_TypeError, "maker: each descriptor must be a __slots__ field of cls");
+            PyMem_Free(m);
+            return NULL;
+        }
+        m->offset[i] = ((PyMemberDescrObject *)d)->d_member->offset;
+    }
+    /* every slot is filled: the slots take up the whole object after its header (and the
+       weak-reference pointer, when the class has one) */
+    Py_ssize_t slots_size = tp->tp_basicsize - (Py_ssize_t)sizeof(PyObject) -
+                            (tp->tp_weaklistoffset ? (Py_ssize_t)sizeof(PyObject *) : 0);
+    if (tp->tp_base != &PyBaseObject_Type || slots_size != n * (Py_ssize_t)sizeof(PyObject *)) {
+        PyErr_SetString(PyExc_ValueError, "maker: the descriptors must cover every slot of cls");
+        PyMem_Free(m);
+        return NULL;
+    }
+    m->type = (PyTypeObject *)Py_NewRef(cls);
+    m->n = n;
+    PyObject *cap = PyCapsule_New(m, MAKER_NAME, maker_free);
+    if (!cap) { Py_DECREF(cls); PyMem_Free(m); }
+    return cap;
+}
+
+/* new(maker, *values) -> an instance of the maker's class with its fields set to values, as
+   object.__new__(cls) and one descriptor __set__ per field would give (frozen dataclasses
+   included), in one call. */
+static PyObject *new_object(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs < 1) {
+        PyErr_SetString(PyExc_TypeError, "new(maker, *values)");
+        return NULL;
+    }
+    Maker *m = PyCapsule_GetPointer(args[0], MAKER_NAME);
+    if (!m) return NULL;
+    if (nargs - 1 != m->n) {
+        PyErr_Format(PyExc_TypeError, "new: %zd values for %zd fields", nargs - 1, m->n);
+        return NULL;
+    }
+    PyObject *obj = m->type->tp_alloc(m->type, 0);
+    if (!obj) return NULL;
+    for (Py_ssize_t i = 0; i < m->n; i++)
+        *(PyObject **)((char *)obj + m->offset[i]) = Py_NewRef(args[i + 1]);
+    return obj;
+}
+
+/* first_digit(text, start, end) -> the offset of the first character in text[start:end]
+   that the regular expression \d matches (a Unicode decimal digit), or -1. */
+static PyObject *first_digit(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "first_digit(text: str, start: int, end: int)");
+        return NULL;
+    }
+    PyObject *text = args[0];
+    if (READY(text) < 0) return NULL;
+    Py_ssize_t start = PyLong_AsSsize_t(args[1]), end = PyLong_AsSsize_t(args[2]);
+    if ((start == -1 || end == -1) && PyErr_Occurred()) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (start < 0) start = 0;
+    if (end > n) end = n;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *p = data;
+        for (Py_ssize_t i = start; i < end; i++)  /* no decimal digit below U+0100 but 0-9 */
+            if ((unsigned)(p[i] - '0') < 10u) return PyLong_FromSsize_t(i);
+    } else {
+        for (Py_ssize_t i = start; i < end; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c < 128 ? (c - '0') < 10u : Py_UNICODE_ISDECIMAL(c)) return PyLong_FromSsize_t(i);
+        }
+    }
+    return PyLong_FromLong(-1);
+}
+
 static PyMethodDef methods[] = {
     {"words", words, METH_VARARGS, "words(words, sole, nlangs, sample) -> table for shared()"},
     {"shared", (PyCFunction)(void (*)(void))shared, METH_FASTCALL,
@@ -898,6 +1095,11 @@ static PyMethodDef methods[] = {
     {"build", build, METH_VARARGS, "build(keys, values, mask_code, month_code) -> automaton"},
     {"scan", scan, METH_VARARGS, "scan(automaton, low, text, live) -> (by_rule, mask_parts|None)"},
     {"lower", lower, METH_O, "lower(text) -> text.lower()"},
+    {"maker", maker, METH_VARARGS, "maker(cls, slot_descriptors) -> maker for new()"},
+    {"new", (PyCFunction)(void (*)(void))new_object, METH_FASTCALL,
+     "new(maker, *values) -> an instance of the maker's class"},
+    {"first_digit", (PyCFunction)(void (*)(void))first_digit, METH_FASTCALL,
+     "first_digit(text, start, end) -> offset of the first \\d in text[start:end], or -1"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "frankly._speedups",

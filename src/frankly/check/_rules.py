@@ -340,8 +340,15 @@ def _examples(raw: Iterable[Any]) -> tuple[Example, ...]:
     return tuple(out)
 
 
-def _read(file: Path, language: str | None) -> tuple[str, list[Rule], list[str]]:
-    """Parse and validate one file; returns its language, its rules and ids it disables."""
+def _read(
+    file: Path, language: str | None, *, validate: bool = True
+) -> tuple[str, list[Rule], list[str]]:
+    """Parse and validate one file; returns its language, its rules and ids it disables.
+
+    ``validate=False`` skips the JSON Schema check, for the rule files shipped with Frankly:
+    the test suite validates them (tests/test_check_rules.py), and skipping it saves a third of
+    the start-up time of every process that checks a message.
+    """
     try:
         source = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -355,7 +362,7 @@ def _read(file: Path, language: str | None) -> tuple[str, list[Rule], list[str]]
         raise RuleError(f"{file}:{line}: not valid YAML: {problem}") from exc
     if data is None:
         return (language or "", [], [])
-    errors = list(_validator().iter_errors(data))
+    errors = list(_validator().iter_errors(data)) if validate else []
     if errors:
         # The deepest error is the most precise one to report.
         err = max(errors, key=lambda e: len(e.absolute_path))
@@ -622,9 +629,10 @@ def _load(dirs: tuple[Path, ...]) -> RuleSet:
     by_lang: dict[str, dict[str, Rule]] = {}
     sources: dict[str, tuple[Path, int]] = {}
     disabled: dict[str, set[str]] = {}
-    for directory in (builtin_dir(), *dirs):
+    builtin = builtin_dir()
+    for directory in (builtin, *dirs):
         for file, folder_lang in _files(directory):
-            lang, rules, disable = _read(file, folder_lang)
+            lang, rules, disable = _read(file, folder_lang, validate=directory != builtin)
             if not lang:
                 continue
             seen: set[str] = set()
@@ -636,7 +644,7 @@ def _load(dirs: tuple[Path, ...]) -> RuleSet:
                     raise _fail(
                         file, source_text, ["rules", i, "id"], f"duplicate rule id {rule.id!r}"
                     )
-                if directory == builtin_dir() and rule.id in current:
+                if directory == builtin and rule.id in current:
                     source_text = source_text or file.read_text(encoding="utf-8")
                     raise _fail(
                         file, source_text, ["rules", i, "id"], f"duplicate rule id {rule.id!r}"
