@@ -3,7 +3,7 @@ bare phrase scan, in one run on one generated corpus.
 
 Each tool runs in its own single-threaded process pinned to one CPU, so its peak memory is
 its own. Times are CPU time of that process (the machine is shared with other work, which
-would otherwise count against whichever tool it interrupts). Fast tools get three timed
+would otherwise count against whichever tool it interrupts). Fast tools get five timed
 passes and report the best; proselint gets one. Only the checking is timed: reading the
 corpus and loading rules are not (rule loading is reported on its own line, measured in a
 fresh process after `import frankly.check`).
@@ -45,6 +45,9 @@ CUSTOMER = {
     "es": "Son unos incompetentes. ¿Cuándo llegará mi pedido? ¿Por qué nadie me avisó? "
     "Quiero saber si me van a devolver los gastos de envío.",
 }
+# Timed passes per fast tool (the best counts): the same for Frankly and the bare scans, so a
+# busy moment on the shared machine is as likely to be dropped for one as for the other.
+PASSES = 5
 TARGETS = {"msgs_per_s": 30_000, "bare_ratio": 5.0, "rss_mb": 200, "load_ms": 300}
 
 
@@ -90,6 +93,7 @@ def worker_load(_: Path) -> dict[str, Any]:
         "total_seconds": done - started,
         "rules": len(ruleset.rules()),
         "phrases": sum(len(p.automaton) for p in ruleset.packs.values()),
+        "bare_phrases": sum(len(keys) for keys in _phrases().values()),
         "peak_rss": _peak_rss(),
         "accelerated": accelerated(),
     }
@@ -116,7 +120,7 @@ def _frankly(corpus: Path, *, known_lang: bool, reply: bool) -> dict[str, Any]:
             found += len(report.findings)
         return found
 
-    seconds, found = _timed(messages, run, 3)
+    seconds, found = _timed(messages, run, PASSES)
     return {
         "messages": len(messages),
         "seconds": seconds,
@@ -183,7 +187,7 @@ def worker_hyperscan(corpus: Path) -> dict[str, Any]:
             databases[m["lang"]].scan(m["text"].lower().encode(), match_event_handler=on_match)
         return count[0]
 
-    seconds, found = _timed(messages, run, 3)
+    seconds, found = _timed(messages, run, PASSES)
     return {
         "messages": len(messages),
         "seconds": seconds,
@@ -211,7 +215,7 @@ def worker_ahocorasick(corpus: Path) -> dict[str, Any]:
                 found += 1
         return found
 
-    seconds, found = _timed(messages, run, 3)
+    seconds, found = _timed(messages, run, PASSES)
     return {
         "messages": len(messages),
         "seconds": seconds,
@@ -361,8 +365,9 @@ def main() -> int:
     if isinstance(load, dict):
         print(
             f"Rule loading: {load['load_seconds'] * 1000:.0f} ms for {load['rules']} rules "
-            f"({load['phrases']} phrases) in a fresh process; import + load "
-            f"{load['total_seconds'] * 1000:.0f} ms"
+            f"({load['bare_phrases']} phrases, the bare scan's, and "
+            f"{load['phrases'] - load['bare_phrases']} date words) in a fresh process; "
+            f"import + load {load['total_seconds'] * 1000:.0f} ms"
         )
     else:
         print(f"Rule loading: failed: {load}")
