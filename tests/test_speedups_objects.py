@@ -85,3 +85,64 @@ def test_numbers_found_from_the_first_digit_are_the_numbers_found_from_the_start
         assert every == []
     else:
         assert [(x.start(), x.end()) for x in pattern.finditer(text, max(s, digit - 2), e)] == every
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(alphabet="ab_.+-@ é1\n", max_size=40)
+    | st.text(max_size=80)
+    | st.sampled_from(["Ana <ana.perez@example.co.uk>", "a@b@c.d", "x@y.", "ü@ß.es"])
+)
+def test_emails_are_the_mask_modules(text: str) -> None:
+    expected = [(s.start, s.end) for s in mask._emails(text)]
+    assert SPEEDUPS.emails(text) == expected  # type: ignore[union-attr]
+
+
+def _drop_in_python(
+    by_rule: dict[int, dict[str, list[tuple[int, int, None]]]], spans: list[tuple[int, int]]
+) -> None:
+    # Context.masked and the engine's masking loop, as they read without the accelerator.
+    def masked(start: int, end: int) -> bool:
+        inside = [s for s, e in spans if s <= end - 1]
+        return bool(inside) and [e for s, e in spans if s <= end - 1][-1] > start
+
+    for rule in list(by_rule):
+        roles = by_rule[rule]
+        for role in list(roles):
+            kept = [h for h in roles[role] if not masked(h[0], h[1])]
+            if kept:
+                roles[role] = kept
+            else:
+                del roles[role]
+        if not roles:
+            del by_rule[rule]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    hits=st.dictionaries(
+        st.integers(-1, 6),
+        st.dictionaries(
+            st.sampled_from(["tokens", "exceptions", "lex:cues"]),
+            st.lists(
+                st.tuples(st.integers(0, 60), st.integers(1, 12)).map(
+                    lambda p: (p[0], p[0] + p[1], None)
+                ),
+                min_size=1,
+                max_size=5,
+            ),
+            min_size=1,
+        ),
+    ),
+    cuts=st.lists(st.integers(0, 80), min_size=2, max_size=8, unique=True).map(sorted),
+)
+def test_dropping_masked_hits_in_c_matches_python(
+    hits: dict[int, dict[str, list[tuple[int, int, None]]]], cuts: list[int]
+) -> None:
+    spans = list(zip(cuts[::2], cuts[1::2], strict=False))
+    fast = {rule: {role: list(h) for role, h in roles.items()} for rule, roles in hits.items()}
+    slow = {rule: {role: list(h) for role, h in roles.items()} for rule, roles in hits.items()}
+    SPEEDUPS.drop(fast, [s for s, _ in spans], [e for _, e in spans])  # type: ignore[union-attr]
+    _drop_in_python(slow, spans)
+    assert fast == slow
+    assert list(fast) == list(slow) and all(list(fast[r]) == list(slow[r]) for r in fast)

@@ -1088,6 +1088,147 @@ static PyObject *first_digit(PyObject *self, PyObject *const *args, Py_ssize_t n
     return PyLong_FromLong(-1);
 }
 
+/* ---- masking: email addresses, and dropping the matches inside masked stretches ----------- */
+
+HOT int word_char(Py_UCS4 c) {  /* the regular expression \w */
+    if (c < 128) return (c - '0') < 10u || ((c | 32) - 'a') < 26u || c == '_';
+    return Py_UNICODE_ISALNUM(c);
+}
+
+/* emails(text) -> [(start, end), ...]: frankly.text.mask._emails without the Span objects.
+   From each "@", the local part runs left over alphanumerics and "._+-"; the domain is
+   [\w-]+(?:\.[\w-]+)+ matched right after the "@". */
+static PyObject *emails(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "emails(text: str)");
+        return NULL;
+    }
+    if (READY(text) < 0) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyList_New(0);
+    if (!out) return NULL;
+    for (Py_ssize_t at = 0; at < n; at++) {
+        if (PyUnicode_READ(kind, d, at) != '@') continue;
+        Py_ssize_t start = at;
+        while (start > 0) {
+            Py_UCS4 c = PyUnicode_READ(kind, d, start - 1);
+            int ok = c < 128 ? ((c - '0') < 10u || ((c | 32) - 'a') < 26u || c == '.' ||
+                                c == '_' || c == '+' || c == '-')
+                             : Py_UNICODE_ISALNUM(c);
+            if (!ok) break;
+            start--;
+        }
+        /* the domain: a run, then as many ".run" as follow; at least one */
+        Py_ssize_t j = at + 1, end = -1;
+        while (j < n && (word_char(PyUnicode_READ(kind, d, j)) || PyUnicode_READ(kind, d, j) == '-')) j++;
+        if (j > at + 1) {
+            for (;;) {
+                if (j >= n || PyUnicode_READ(kind, d, j) != '.') break;
+                Py_ssize_t k = j + 1;
+                while (k < n && (word_char(PyUnicode_READ(kind, d, k)) || PyUnicode_READ(kind, d, k) == '-')) k++;
+                if (k == j + 1) break;
+                end = j = k;
+            }
+        }
+        if (start < at && end > 0) {
+            PyObject *pair = Py_BuildValue("(nn)", start, end);
+            if (!pair || PyList_Append(out, pair) < 0) { Py_XDECREF(pair); Py_DECREF(out); return NULL; }
+            Py_DECREF(pair);
+        }
+    }
+    return out;
+}
+
+/* Whether [start, end) overlaps a masked stretch: Context.masked on sorted, disjoint stretches. */
+static int overlaps(const Py_ssize_t *starts, const Py_ssize_t *ends, Py_ssize_t m,
+                    Py_ssize_t start, Py_ssize_t end) {
+    Py_ssize_t lo = 0, hi = m;  /* bisect_right(starts, end - 1) */
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (end - 1 < starts[mid]) hi = mid; else lo = mid + 1;
+    }
+    return lo > 0 && ends[lo - 1] > start;
+}
+
+static int hit_bounds(PyObject *h, Py_ssize_t *start, Py_ssize_t *end) {
+    if (!PyTuple_Check(h) || PyTuple_GET_SIZE(h) < 2) {
+        PyErr_SetString(PyExc_TypeError, "drop: a hit is (start, end, payload)");
+        return -1;
+    }
+    *start = PyLong_AsSsize_t(PyTuple_GET_ITEM(h, 0));
+    *end = PyLong_AsSsize_t(PyTuple_GET_ITEM(h, 1));
+    return ((*start == -1 || *end == -1) && PyErr_Occurred()) ? -1 : 0;
+}
+
+/* drop(by_rule, starts, ends): the engine's _drop_masked loop. Removes from by_rule the hits
+   that overlap a masked stretch (starts/ends: sorted, disjoint), then the roles and rules left
+   without hits. A list with no hit in the masked range is kept as it is. */
+static PyObject *drop(PyObject *self, PyObject *args) {
+    PyObject *by_rule, *ls, *le;
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyDict_Type, &by_rule, &PyList_Type, &ls, &PyList_Type, &le))
+        return NULL;
+    Py_ssize_t m = PyList_GET_SIZE(ls);
+    if (PyList_GET_SIZE(le) != m) {
+        PyErr_SetString(PyExc_ValueError, "drop: starts and ends differ in length");
+        return NULL;
+    }
+    if (!m) Py_RETURN_NONE;
+    Py_ssize_t *starts = PyMem_Malloc(sizeof(Py_ssize_t) * 2 * m);
+    if (!starts) return PyErr_NoMemory();
+    Py_ssize_t *ends = starts + m;
+    PyObject *rules = NULL, *roles_items = NULL;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        starts[i] = PyLong_AsSsize_t(PyList_GET_ITEM(ls, i));
+        ends[i] = PyLong_AsSsize_t(PyList_GET_ITEM(le, i));
+        if ((starts[i] == -1 || ends[i] == -1) && PyErr_Occurred()) goto fail;
+    }
+    Py_ssize_t first = starts[0], last = ends[m - 1];
+    if (!(rules = PyDict_Items(by_rule))) goto fail;
+    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(rules); r++) {
+        PyObject *item = PyList_GET_ITEM(rules, r);
+        PyObject *rule = PyTuple_GET_ITEM(item, 0), *roles = PyTuple_GET_ITEM(item, 1);
+        if (!PyDict_Check(roles)) { PyErr_SetString(PyExc_TypeError, "drop: roles must be a dict"); goto fail; }
+        if (!(roles_items = PyDict_Items(roles))) goto fail;
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(roles_items); k++) {
+            PyObject *pair = PyList_GET_ITEM(roles_items, k);
+            PyObject *role = PyTuple_GET_ITEM(pair, 0), *hits = PyTuple_GET_ITEM(pair, 1);
+            if (!PyList_Check(hits)) { PyErr_SetString(PyExc_TypeError, "drop: hits must be a list"); goto fail; }
+            Py_ssize_t nh = PyList_GET_SIZE(hits), h;
+            for (h = 0; h < nh; h++) {
+                Py_ssize_t s, e;
+                if (hit_bounds(PyList_GET_ITEM(hits, h), &s, &e) < 0) goto fail;
+                if (e > first && s < last) break;
+            }
+            if (h == nh) continue;  /* all before the first stretch or after the last */
+            PyObject *kept = PyList_New(0);
+            if (!kept) goto fail;
+            for (h = 0; h < PyList_GET_SIZE(hits); h++) {
+                PyObject *hit = PyList_GET_ITEM(hits, h);
+                Py_ssize_t s, e;
+                if (hit_bounds(hit, &s, &e) < 0 ||
+                    (!overlaps(starts, ends, m, s, e) && PyList_Append(kept, hit) < 0)) {
+                    Py_DECREF(kept);
+                    goto fail;
+                }
+            }
+            int rc = PyList_GET_SIZE(kept) ? PyDict_SetItem(roles, role, kept) : PyDict_DelItem(roles, role);
+            Py_DECREF(kept);
+            if (rc < 0) goto fail;
+        }
+        Py_CLEAR(roles_items);
+        if (!PyDict_GET_SIZE(roles) && PyDict_DelItem(by_rule, rule) < 0) goto fail;
+    }
+    Py_DECREF(rules);
+    PyMem_Free(starts);
+    Py_RETURN_NONE;
+fail:
+    Py_XDECREF(rules); Py_XDECREF(roles_items);
+    PyMem_Free(starts);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"words", words, METH_VARARGS, "words(words, sole, nlangs, sample) -> table for shared()"},
     {"shared", (PyCFunction)(void (*)(void))shared, METH_FASTCALL,
@@ -1095,6 +1236,8 @@ static PyMethodDef methods[] = {
     {"build", build, METH_VARARGS, "build(keys, values, mask_code, month_code) -> automaton"},
     {"scan", scan, METH_VARARGS, "scan(automaton, low, text, live) -> (by_rule, mask_parts|None)"},
     {"lower", lower, METH_O, "lower(text) -> text.lower()"},
+    {"emails", emails, METH_O, "emails(text) -> [(start, end)] of the email addresses"},
+    {"drop", drop, METH_VARARGS, "drop(by_rule, starts, ends): drop the hits in masked stretches"},
     {"maker", maker, METH_VARARGS, "maker(cls, slot_descriptors) -> maker for new()"},
     {"new", (PyCFunction)(void (*)(void))new_object, METH_FASTCALL,
      "new(maker, *values) -> an instance of the maker's class"},

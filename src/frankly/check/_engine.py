@@ -416,15 +416,22 @@ def _drop_masked(
 ) -> None:
     """Find the stretches to mask that the scan saw cues of; drop the matches inside them."""
     text = ctx.text
+    speedups = _accel.speedups
     if len(mask_parts) == 1 and "email" in mask_parts and not text.startswith("'"):
         # The usual cue (an address in the signature): what wording_spans finds for "email"
         # alone, without its general set-up.
-        found = _mask._emails(text)
+        if speedups is not None:
+            found = [_mask.Span(s, e, "email") for s, e in speedups.emails(text)]
+        else:
+            found = _mask._emails(text)
     else:
         found = _mask.wording_spans(text, ctx.lang, lower=ctx.low, only=frozenset(mask_parts))
     ctx.set_spans(_mask.merge(found))
     spans = ctx.spans
     if not spans:
+        return
+    if speedups is not None:
+        speedups.drop(by_rule, ctx.span_starts, ctx.span_ends)  # the loop below, in C
         return
     # Usually one stretch (an email address): a match is kept when it ends before the first
     # stretch starts or starts after the last one ends, and tested one by one otherwise.
