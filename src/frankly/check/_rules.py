@@ -251,8 +251,20 @@ def _fail(file: Path, source: str, path: Sequence[str | int], reason: str) -> Ru
 # -- phrases -----------------------------------------------------------------------------
 
 
+class _Marks(dict[int, int | None]):
+    """A str.translate table that deletes combining marks (category Mn), filled on first use."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.category(chr(code)) == "Mn" else code
+        self[code] = value
+        return value
+
+
+_MARKS = _Marks()
+
+
 def _strip_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return unicodedata.normalize("NFD", text).translate(_MARKS)
 
 
 def _split_top(pattern: str) -> list[str]:
@@ -579,6 +591,8 @@ def _compile(language: str, rules: list[Rule], sources: dict[str, tuple[Path, in
     entries: list[tuple[tuple[Entry, ...], tuple[Entry, ...]]] = []
     keys: list[str] = []
     values: list[tuple[int, bool, bool, int, int, str | None]] = []
+    # Each slot's (rule, role, payload), built once and shared by every key that fills it.
+    meaning = [(slot.rule, slot.role, slot.payload) for slot in slots].__getitem__
     for key in table.keys() | special.keys():
         closed, opened = table.get(key, ([], []))
         code, part = special.get(key, (0, None))
@@ -590,12 +604,7 @@ def _compile(language: str, rules: list[Rule], sources: dict[str, tuple[Path, in
         automaton.add_word(key, value)
         keys.append(key)
         values.append(value)
-        entries.append(
-            (
-                tuple((slots[i].rule, slots[i].role, slots[i].payload) for i in closed),
-                tuple((slots[i].rule, slots[i].role, slots[i].payload) for i in opened),
-            )
-        )
+        entries.append((tuple(map(meaning, closed)), tuple(map(meaning, opened))))
     if len(automaton):
         automaton.make_automaton()
     return Pack(
