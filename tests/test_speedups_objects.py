@@ -146,3 +146,38 @@ def test_dropping_masked_hits_in_c_matches_python(
     _drop_in_python(slow, spans)
     assert fast == slow
     assert list(fast) == list(slow) and all(list(fast[r]) == list(slow[r]) for r in fast)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet="ab \n{}é’😀", max_size=40),
+    template=st.sampled_from(
+        ["Plain.", "Avoid “{text}”.", "Say {suggestion} for {text}.", "{text}{text} {suggestion}"]
+    ),
+    suggestion=st.sampled_from([None, "", "now", "{text}"]),
+    data=st.data(),
+)
+def test_a_finding_built_in_c_is_the_one_python_builds(
+    text: str, template: str, suggestion: str | None, data: st.DataObject
+) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    flagged = text[start:end]
+    message = template.replace("{text}", flagged)
+    if suggestion:
+        message = message.replace("{suggestion}", suggestion)
+    expected = Finding(
+        "hedging", "hedging.x", "warning", message, start, end, flagged, suggestion,
+        text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start),
+    )  # fmt: skip
+    maker = _accel.maker(Finding, Finding.__slots__)
+    made = SPEEDUPS.finding(  # type: ignore[union-attr]
+        maker, "hedging", "hedging.x", "warning", template, suggestion, text, start, end
+    )
+    assert made == expected
+
+
+def test_a_finding_outside_the_text_is_refused() -> None:
+    maker = _accel.maker(Finding, Finding.__slots__)
+    with pytest.raises(ValueError, match="inside the text"):
+        SPEEDUPS.finding(maker, "c", "r", "error", "m", None, "abc", 2, 9)  # type: ignore[union-attr]

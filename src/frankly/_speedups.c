@@ -1229,6 +1229,66 @@ fail:
     return NULL;
 }
 
+/* finding(maker, category, rule, severity, template, suggestion, text, start, end) -> Finding:
+   the engine's _build_finding for a finding without extra placeholders: the flagged words
+   text[start:end] replace "{text}" in the rule's message, a non-empty suggestion replaces
+   "{suggestion}", and line and column (1-based) are counted from the start of text. The
+   maker's fields are category, rule, severity, message, start, end, text, suggestion, line,
+   column. */
+static PyObject *finding(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    static PyObject *TEXT = NULL, *SUGGESTION = NULL;
+    if (nargs != 9 || !PyUnicode_Check(args[4]) || !PyUnicode_Check(args[6])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "finding(maker, category, rule, severity, template: str, suggestion, "
+                        "text: str, start, end)");
+        return NULL;
+    }
+    Maker *m = PyCapsule_GetPointer(args[0], MAKER_NAME);
+    if (!m) return NULL;
+    if (m->n != 10) {
+        PyErr_SetString(PyExc_ValueError, "finding: the maker must have the 10 fields of a Finding");
+        return NULL;
+    }
+    if (!TEXT && !(TEXT = PyUnicode_InternFromString("{text}"))) return NULL;
+    if (!SUGGESTION && !(SUGGESTION = PyUnicode_InternFromString("{suggestion}"))) return NULL;
+    PyObject *text = args[6], *suggestion = args[5];
+    if (READY(text) < 0) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t start = PyLong_AsSsize_t(args[7]), end = PyLong_AsSsize_t(args[8]);
+    if ((start == -1 || end == -1) && PyErr_Occurred()) return NULL;
+    if (start < 0 || end < start || end > n) {
+        PyErr_SetString(PyExc_ValueError, "finding: start and end must lie inside the text");
+        return NULL;
+    }
+    PyObject *flagged = PyUnicode_Substring(text, start, end), *message = NULL, *line = NULL,
+             *column = NULL, *obj = NULL;
+    if (!flagged) return NULL;
+    if (!(message = PyUnicode_Replace(args[4], TEXT, flagged, -1))) goto done;
+    if (suggestion != Py_None) {
+        int truthy = PyObject_IsTrue(suggestion);
+        if (truthy < 0) goto done;
+        if (truthy) {
+            PyObject *swapped = PyUnicode_Replace(message, SUGGESTION, suggestion, -1);
+            if (!swapped) goto done;
+            Py_SETREF(message, swapped);
+        }
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    Py_ssize_t lines = 0, last = -1;
+    for (Py_ssize_t i = 0; i < start; i++)
+        if (PyUnicode_READ(kind, d, i) == '\n') { lines++; last = i; }
+    if (!(line = PyLong_FromSsize_t(lines + 1))) goto done;
+    if (!(column = PyLong_FromSsize_t(start - last))) goto done;
+    if (!(obj = m->type->tp_alloc(m->type, 0))) goto done;
+    PyObject *fields[10] = {args[1], args[2], args[3], message, args[7], args[8], flagged,
+                            suggestion, line, column};
+    for (int i = 0; i < 10; i++) *(PyObject **)((char *)obj + m->offset[i]) = Py_NewRef(fields[i]);
+done:
+    Py_DECREF(flagged); Py_XDECREF(message); Py_XDECREF(line); Py_XDECREF(column);
+    return obj;
+}
+
 static PyMethodDef methods[] = {
     {"words", words, METH_VARARGS, "words(words, sole, nlangs, sample) -> table for shared()"},
     {"shared", (PyCFunction)(void (*)(void))shared, METH_FASTCALL,
@@ -1239,6 +1299,8 @@ static PyMethodDef methods[] = {
     {"emails", emails, METH_O, "emails(text) -> [(start, end)] of the email addresses"},
     {"drop", drop, METH_VARARGS, "drop(by_rule, starts, ends): drop the hits in masked stretches"},
     {"maker", maker, METH_VARARGS, "maker(cls, slot_descriptors) -> maker for new()"},
+    {"finding", (PyCFunction)(void (*)(void))finding, METH_FASTCALL,
+     "finding(maker, category, rule, severity, template, suggestion, text, start, end) -> Finding"},
     {"new", (PyCFunction)(void (*)(void))new_object, METH_FASTCALL,
      "new(maker, *values) -> an instance of the maker's class"},
     {"first_digit", (PyCFunction)(void (*)(void))first_digit, METH_FASTCALL,
