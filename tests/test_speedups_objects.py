@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from frankly.check import Finding, Report, _accel, accelerated
-from frankly.check._engine import _CONTEXT_FIELDS, Context
+from frankly.check._engine import _CONTEXT_FIELDS, Context, drop_hits
 from frankly.text import mask
 
 pytestmark = pytest.mark.skipif(
@@ -98,26 +98,6 @@ def test_emails_are_the_mask_modules(text: str) -> None:
     assert SPEEDUPS.emails(text) == expected  # type: ignore[union-attr]
 
 
-def _drop_in_python(
-    by_rule: dict[int, dict[str, list[tuple[int, int, None]]]], spans: list[tuple[int, int]]
-) -> None:
-    # Context.masked and the engine's masking loop, as they read without the accelerator.
-    def masked(start: int, end: int) -> bool:
-        inside = [s for s, e in spans if s <= end - 1]
-        return bool(inside) and [e for s, e in spans if s <= end - 1][-1] > start
-
-    for rule in list(by_rule):
-        roles = by_rule[rule]
-        for role in list(roles):
-            kept = [h for h in roles[role] if not masked(h[0], h[1])]
-            if kept:
-                roles[role] = kept
-            else:
-                del roles[role]
-        if not roles:
-            del by_rule[rule]
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     hits=st.dictionaries(
@@ -143,7 +123,7 @@ def test_dropping_masked_hits_in_c_matches_python(
     fast = {rule: {role: list(h) for role, h in roles.items()} for rule, roles in hits.items()}
     slow = {rule: {role: list(h) for role, h in roles.items()} for rule, roles in hits.items()}
     SPEEDUPS.drop(fast, [s for s, _ in spans], [e for _, e in spans])  # type: ignore[union-attr]
-    _drop_in_python(slow, spans)
+    drop_hits(slow, [s for s, _ in spans], [e for _, e in spans])
     assert fast == slow
     assert list(fast) == list(slow) and all(list(fast[r]) == list(slow[r]) for r in fast)
 

@@ -431,12 +431,25 @@ def _drop_masked(
     if not spans:
         return
     if speedups is not None:
-        speedups.drop(by_rule, ctx.span_starts, ctx.span_ends)  # the loop below, in C
+        speedups.drop(by_rule, ctx.span_starts, ctx.span_ends)  # drop_hits, in C
+    else:
+        drop_hits(by_rule, ctx.span_starts, ctx.span_ends)
+
+
+def drop_hits(by_rule: dict[int, dict[str, list[Hit]]], starts: list[int], ends: list[int]) -> None:
+    """Remove the hits that overlap a masked stretch (``starts``/``ends``: sorted, disjoint),
+    then the roles and rules left without hits (``_speedups.drop`` does the same in C).
+    """
+    if not starts:
         return
     # Usually one stretch (an email address): a match is kept when it ends before the first
     # stretch starts or starts after the last one ends, and tested one by one otherwise.
-    first, last = spans[0].start, spans[-1].end
-    masked = ctx.masked
+    first, last = starts[0], ends[-1]
+
+    def masked(start: int, end: int) -> bool:
+        i = bisect_right(starts, end - 1) - 1
+        return i >= 0 and ends[i] > start
+
     for rule, roles in list(by_rule.items()):
         for role, hits in list(roles.items()):
             for h in hits:
