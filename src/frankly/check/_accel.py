@@ -66,6 +66,11 @@ def figures(module: ModuleType, text: str) -> Figures:
     return module.shared(text, table)  # type: ignore[no-any-return]
 
 
+def language_name(index: int) -> str:
+    """The language code of the verdict's language number."""
+    return (_WORDS if _WORDS is not None else _words())[1][index]
+
+
 def language_of(fig: Figures, text: str) -> tuple[str, float]:
     """frankly.text.language.detect's answer, from the figures when its fast path settles it."""
     verdict = fig[0]
@@ -73,7 +78,7 @@ def language_of(fig: Figures, text: str) -> tuple[str, float]:
         from frankly.text.language import detect
 
         return detect(text)
-    return _words()[1][verdict[0]], round(verdict[1], 3)
+    return language_name(verdict[0]), round(verdict[1], 3)
 
 
 def build_scan(keys: list[str], values: list[tuple[Any, ...]], mask: int, month: int) -> Any:

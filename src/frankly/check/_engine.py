@@ -927,7 +927,12 @@ def check(
     speedups = _accel.speedups
     fig = _accel.figures(speedups, text) if speedups is not None else None
     if lang is None or lang == "auto":
-        code, confidence = detect(text) if fig is None else _accel.language_of(fig, text)
+        if fig is None:
+            code, confidence = detect(text)
+        elif fig[0] is not None:  # the figures settled the language (_accel.language_of)
+            code, confidence = _accel.language_name(fig[0][0]), round(fig[0][1], 3)
+        else:
+            code, confidence = detect(text)
     else:
         code = lang.strip().lower()
         if not _LANG_CODE.match(code) and code != "und":
@@ -963,7 +968,9 @@ def check(
             ctx._fig = fig
             ctx._cuts = fig[1]
             ctx._caps = fig[5]
-    applies = _applicable(pack, stage, fault, independent)
+    applies = pack.cache.get((stage, fault, independent))
+    if applies is None:
+        applies = _applicable(pack, stage, fault, independent)
     by_rule = _scan(ctx, applies.live)
     findings: list[Finding] = []
     rules_list = pack.rules
