@@ -153,3 +153,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(
         f"database tests passed: {counts['sqlite']} on SQLite, {counts['postgresql']} on PostgreSQL"
     )
+
+
+@pytest.fixture(scope="module", params=["accelerated", "pure-python"])
+def checker_path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run a checker test module twice: with the C accelerator (when built) and in pure Python
+    (``pytestmark = pytest.mark.usefixtures("checker_path")``).
+    """
+    from frankly.check import _accel
+
+    saved = _accel.speedups
+    if request.param == "accelerated" and saved is None:
+        pytest.skip("the C accelerator is not built, or FRANKLY_PURE_PYTHON is set")
+    if request.param == "pure-python":
+        _accel.speedups = None
+    yield request.param
+    _accel.speedups = saved

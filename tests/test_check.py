@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,17 +15,8 @@ from frankly.check import STAGES, Report, _accel, check
 from frankly.check._engine import sentence_cuts
 from frankly.errors import InvalidInput
 
-
-@pytest.fixture(autouse=True, scope="module", params=["accelerated", "pure-python"])
-def checker_path(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Every test here runs twice: with the C accelerator (when built) and in pure Python."""
-    saved = _accel.speedups
-    if request.param == "accelerated" and saved is None:
-        pytest.skip("the C accelerator is not built, or FRANKLY_PURE_PYTHON is set")
-    if request.param == "pure-python":
-        _accel.speedups = None
-    yield request.param
-    _accel.speedups = saved
+# Every test here runs twice: with the C accelerator (when built) and in pure Python.
+pytestmark = pytest.mark.usefixtures("checker_path")
 
 
 GOOD = (Path(__file__).parent / "data" / "good_messages").glob("*.txt")

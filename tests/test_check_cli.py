@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from frankly.check import _accel
 from frankly.cli import app
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True, scope="module", params=["accelerated", "pure-python"])
-def checker_path(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Every test here runs twice: with the C accelerator (when built) and in pure Python."""
-    saved = _accel.speedups
-    if request.param == "accelerated" and saved is None:
-        pytest.skip("the C accelerator is not built, or FRANKLY_PURE_PYTHON is set")
-    if request.param == "pure-python":
-        _accel.speedups = None
-    yield request.param
-    _accel.speedups = saved
+# Every test here runs twice: with the C accelerator (when built) and in pure Python.
+pytestmark = pytest.mark.usefixtures("checker_path")
 
 
 BAD = (

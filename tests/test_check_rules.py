@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from frankly.check import CATEGORIES, Rule, RuleError, _accel, check, load_rules
+from frankly.check import CATEGORIES, Rule, RuleError, check, load_rules
 from frankly.check._rules import _validator, builtin_dir
 
-
-@pytest.fixture(autouse=True, scope="module", params=["accelerated", "pure-python"])
-def checker_path(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Every test here runs twice: with the C accelerator (when built) and in pure Python."""
-    saved = _accel.speedups
-    if request.param == "accelerated" and saved is None:
-        pytest.skip("the C accelerator is not built, or FRANKLY_PURE_PYTHON is set")
-    if request.param == "pure-python":
-        _accel.speedups = None
-    yield request.param
-    _accel.speedups = saved
+# Every test here runs twice: with the C accelerator (when built) and in pure Python.
+pytestmark = pytest.mark.usefixtures("checker_path")
 
 
 RULES = load_rules()
