@@ -6,10 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from frankly import cases
 from frankly.cadence import run_due, today
@@ -19,21 +17,8 @@ from frankly.web import auth as web_auth
 from frankly.web import create_app
 
 from .test_cadence import NOW, D, H, open_late, people, send
+from .test_cadence_run import counted  # counts the SQL statements a block runs
 from .test_web import PASSWORD, Client
-
-
-@contextmanager
-def counted(db: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def note(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def every_reason(db: Database, customer: int, agent: int, manager: int, n: int) -> None:
