@@ -19,6 +19,10 @@ class FranklyError(Exception):
         self.message = message
         self.field = field
 
+    def details(self) -> dict[str, object]:
+        """What an API client needs beyond the message (findings, the times in conflict)."""
+        return {}
+
 
 class InvalidInput(FranklyError):
     """Input that cannot be accepted: a malformed value, an unknown language, a bad email."""

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from frankly.cases import _validate as v
 from frankly.cases._cases import _case, make_message_id
-from frankly.cases._outbox import queue_in
+from frankly.cases._gate import CheckerUnavailable, approve_in, stage_type
 from frankly.cases._timeline import record
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.store import Database
@@ -132,9 +132,17 @@ def record_milestone(
             message = compose_into(session, case, "update", author, now)
             milestone.update_message_id = message.id
             if _auto_send_updates(case.kind):
-                # No address to send to: the update waits as a draft for a person.
-                with contextlib.suppress(InvalidInput):
-                    queue_in(session, case, message, AUTOMATIC, now)
+                # The gate refused it (a finding, no address, a promise to confirm): the
+                # update waits as a draft for a person.
+                with contextlib.suppress(InvalidInput, Conflict, CheckerUnavailable):
+                    approve_in(
+                        session,
+                        case,
+                        message,
+                        author=AUTOMATIC,
+                        stage=stage_type(case.kind, message.stage),
+                        now=now,
+                    )
         return MilestoneResult(milestone, True, message)
 
 

@@ -1,7 +1,8 @@
-"""The outbox from the case's side: approving a message queues it; delivery reports back.
+"""The outbox from the case's side: a message the gate passed is queued; delivery reports back.
 
-Approving writes the message's new status, its outbox job and its events in one
-transaction, so a queued message always has a job and a job always has its paper trail.
+Approving (``frankly.cases._gate``) writes the message's new status, its outbox job and its
+events in one transaction, so a queued message always has a job and a job always has its
+paper trail.
 Customers' replies come in through ``receive_inbound``.
 """
 
@@ -27,42 +28,11 @@ from frankly.store.models import LANGUAGES, Case, Commitment, Customer, Message,
 
 log = logging.getLogger(__name__)
 
-APPROVABLE = ("draft", "approved")
-
-
-def approve_message(
-    db: Database,
-    message_id: int,
-    *,
-    author: str = "system",
-    next_update_at: dt.datetime | None = None,
-    at: dt.datetime | None = None,
-) -> Message:
-    """Approve an outbound draft and queue it for delivery, in one transaction.
-
-    ``next_update_at`` confirms (or sets) the next-update time the message promises; it
-    becomes an open commitment when the message goes out. Raises ``NotFound``,
-    ``Conflict`` (already queued or sent, or inbound) or ``InvalidInput`` (no address to
-    send to, a next-update time in the past).
-    """
-    v.aware(next_update_at, "next_update_at")
-    now = at or utcnow()
-    if next_update_at is not None and next_update_at <= now:
-        raise InvalidInput("The next update must be in the future", field="next_update_at")
-    with db.transaction() as session:
-        message, case = _message(session, message_id)
-        if message.direction != "out":
-            raise Conflict(f"Message {message_id} is from the customer: it cannot be sent")
-        if message.status not in APPROVABLE:
-            raise Conflict(f"Message {message_id} is {message.status} already")
-        if next_update_at is not None:
-            message.next_update_at = next_update_at
-        queue_in(session, case, message, author, now)
-        return message
-
 
 def queue_in(session: Session, case: Case, message: Message, author: str, now: dt.datetime) -> None:
-    """Approve a draft and queue it inside the caller's transaction, with its events.
+    """Queue a draft the sending gate passed, inside the caller's transaction, with its events.
+
+    Only ``frankly.cases._gate`` calls this: everything else approves through the gate.
 
     Raises ``InvalidInput`` when the customer has no address for the message's channel
     (before anything is changed).
@@ -237,54 +207,6 @@ def mark_attempt_failed(
             payload["retry_at"] = retry_at.isoformat()
             record(session, case, "message_deferred", worker, payload, at=now)
         return message.status
-
-
-def log_call(
-    db: Database,
-    case_id: int,
-    *,
-    notes: str,
-    script: str | None = None,
-    author: str = "system",
-    next_update_at: dt.datetime | None = None,
-    at: dt.datetime | None = None,
-) -> Message:
-    """Log a phone call made to the customer: its notes and the script used, as a sent message.
-
-    A next-update time promised on the call becomes an open commitment, like any message's.
-    Raises ``InvalidInput`` or ``NotFound``.
-    """
-    notes = v.text(notes, "notes", max_length=100_000)
-    script = v.optional_text(script, "script", max_length=100_000)
-    v.aware(next_update_at, "next_update_at")
-    now = at or utcnow()
-    body = notes if script is None else f"{notes}\n\n---\n{script}"
-    with db.transaction() as session:
-        case = _case(session, case_id, for_update=True)
-        customer = session.get(Customer, case.customer_id)
-        assert customer is not None
-        message = Message(
-            case_id=case.id,
-            direction="out",
-            channel="phone",
-            language=customer.language,
-            stage="call",
-            subject=None,
-            body=body,
-            status="sent",
-            author=author,
-            recipient=customer.phone,
-            next_update_at=next_update_at,
-            attempts=1,
-            created_at=now,
-            sent_at=now,
-        )
-        session.add(message)
-        session.flush()
-        message.message_id = make_message_id(message.id, case.id)
-        record(session, case, "message_sent", author, _payload(message), at=now)
-        after_sent(session, case, message, now, author)
-        return message
 
 
 @dataclass

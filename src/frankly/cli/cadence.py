@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from frankly import cases
 from frankly.cli._app import app, author, console, fail, friendly, open_db, print_json
-from frankly.store import Database
+from frankly.store import Agent, Database
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -68,6 +69,77 @@ def worker(
     console.print(f"Worker stopped: {stats.summary()}.")
 
 
+GateOptions = dict[str, object]
+PromiseFrom = Annotated[
+    str | None,
+    typer.Option(
+        "--promise-from",
+        help="When the text and --next-update (or the draft's time) promise different "
+        "times: 'text' or 'field' says which one holds.",
+    ),
+]
+Override = Annotated[
+    bool,
+    typer.Option(
+        "--override",
+        help="Send despite error-level findings (managers only; FRANKLY_AGENT names you).",
+    ),
+]
+Reason = Annotated[
+    str | None, typer.Option("--reason", help="Why the override: kept on the timeline.")
+]
+
+
+def _through_gate(
+    db: Database,
+    message_id: int,
+    *,
+    next_update: str | None,
+    promise_from: str | None,
+    override: bool,
+    reason: str | None,
+) -> cases.Approval:
+    """Approve through the sending gate, printing the findings when it refuses."""
+    from frankly.cadence import parse_when
+
+    message = cases.get_message(db, message_id)
+    customer = cases.get_customer(db, cases.get_case(db, message.case_id).customer_id)
+    when = parse_when(next_update, message.language, customer.timezone) if next_update else None
+    agent = acting_agent(db)
+    try:
+        return cases.approve(
+            db,
+            message_id,
+            author=agent.email if agent is not None else author(),
+            agent_id=agent.id if agent is not None else None,
+            next_update_at=when,
+            promise_from=promise_from,
+            override=override,
+            override_reason=reason,
+        )
+    except cases.Blocked as exc:
+        for finding in exc.findings:
+            where = finding.get("field") or "body"
+            console.print(
+                f"  {where}:{finding.get('line', '?')}:{finding.get('column', '?')}: "
+                f"error [{finding.get('rule')}] {finding.get('message')}",
+                markup=False,
+                highlight=False,
+            )
+        raise
+
+
+def acting_agent(db: Database) -> Agent | None:
+    """The agent named by ``FRANKLY_AGENT`` (an email), whose rights the command uses."""
+    email = os.environ.get("FRANKLY_AGENT", "").strip()
+    if not email:
+        return None
+    agent = cases.find_agent(db, email)
+    if agent is None:
+        fail(f"FRANKLY_AGENT={email}: no agent with that email", 2)
+    return agent
+
+
 @app.command("approve")
 @friendly
 def approve(
@@ -80,56 +152,62 @@ def approve(
             "(ISO time, or words such as 'Thursday 5 pm').",
         ),
     ] = None,
-    confirm_promise: Annotated[
-        bool,
-        typer.Option("--confirm-promise", help="Record the next-update time found in the text."),
-    ] = False,
-    no_promise: Annotated[
-        bool, typer.Option("--no-promise", help="The message promises no next update.")
-    ] = False,
+    promise_from: PromiseFrom = None,
+    override: Override = False,
+    reason: Reason = None,
 ) -> None:
-    """Approve a draft: it is queued and the worker sends it.
+    """Approve a draft through the sending gate: it is checked, then queued for the worker.
 
-    A message without a next-update time is read for one ("I will write again by
-    Thursday 5 pm"); when one is found you confirm it (--confirm-promise) or say there is
-    none (--no-promise).
+    The text is checked with the case's stage and the customer's language; an
+    error-level finding refuses it (exit 1) unless a manager overrides. A next-update
+    time written in the text is held to; when it disagrees with --next-update (or the
+    draft's own time), say which holds with --promise-from.
     """
-    from frankly.cadence import find_promise, parse_when
-
     db = open_db()
-    message = cases.get_message(db, message_id)
-    customer = cases.get_customer(db, cases.get_case(db, message.case_id).customer_id)
-    when = None
-    if next_update:
-        when = parse_when(next_update, message.language, customer.timezone)
-    elif message.next_update_at is None and not no_promise:
-        found = find_promise(message.body, message.language, customer.timezone)
-        if found is not None and not confirm_promise:
-            fail(
-                f"The message promises an update ({found.text!r} = {_when(found.at)}). "
-                "Approve with --confirm-promise to hold us to it, --next-update WHEN to "
-                "correct it, or --no-promise.",
-                2,
-            )
-        when = found.at if found is not None else None
-    message = cases.approve_message(db, message_id, author=author(), next_update_at=when)
+    approval = _through_gate(
+        db,
+        message_id,
+        next_update=next_update,
+        promise_from=promise_from,
+        override=override,
+        reason=reason,
+    )
+    message = approval.message
     console.print(f"Message {message.id} approved and queued ({message.message_id}).")
+    if approval.overridden:
+        console.print(f"Checker overridden: {', '.join(approval.overridden)}.")
     if message.next_update_at is not None:
         console.print(f"It promises the next update by {_when(message.next_update_at)}.")
+    for warning in approval.warnings:
+        console.print(f"Note: {warning}", markup=False, highlight=False)
 
 
 @app.command("send")
 @friendly
 def send(
     message_id: Annotated[int, typer.Argument(help="The message's id.")],
+    next_update: Annotated[
+        str | None,
+        typer.Option("--next-update", help="The next-update time the message promises."),
+    ] = None,
+    promise_from: PromiseFrom = None,
+    override: Override = False,
+    reason: Reason = None,
 ) -> None:
-    """Approve a draft if needed and deliver it now, without waiting for the worker."""
+    """Approve a draft through the sending gate if needed and deliver it now."""
     from frankly.delivery import send_now
 
     db = open_db()
     message = cases.get_message(db, message_id)
     if message.status in ("draft", "approved"):
-        cases.approve_message(db, message_id, author=author())
+        _through_gate(
+            db,
+            message_id,
+            next_update=next_update,
+            promise_from=promise_from,
+            override=override,
+            reason=reason,
+        )
     elif message.status != "queued":
         what = "from the customer" if message.direction == "in" else message.status
         fail(f"Message {message_id} is {what}: there is nothing to send", 1)
@@ -209,17 +287,36 @@ def call(
     next_update: Annotated[
         str | None, typer.Option("--next-update", help="When you promised to call or write again.")
     ] = None,
+    promise_from: PromiseFrom = None,
+    override: Override = False,
+    reason: Reason = None,
 ) -> None:
-    """Log a phone call to the customer (it counts as a message sent)."""
+    """Log a phone call to the customer (it counts as a message sent).
+
+    What was said passes the sending gate like any message: the checker reads it, and a
+    promise in the notes ("I'll call back on Friday at 10") is held to.
+    """
     from frankly.cadence import parse_when
 
     db = open_db()
     customer = cases.get_customer(db, cases.get_case(db, case_id).customer_id)
     when = parse_when(next_update, customer.language, customer.timezone) if next_update else None
+    agent = acting_agent(db)
     message = cases.log_call(
-        db, case_id, notes=notes, script=script, next_update_at=when, author=author()
+        db,
+        case_id,
+        notes=notes,
+        script=script,
+        next_update_at=when,
+        author=agent.email if agent is not None else author(),
+        agent_id=agent.id if agent is not None else None,
+        promise_from=promise_from,
+        override=override,
+        override_reason=reason,
     )
     console.print(f"Call logged on case {case_id} (message {message.id}).")
+    if message.next_update_at is not None:
+        console.print(f"You promised the next update by {_when(message.next_update_at)}.")
 
 
 # ------------------------------------------------------------------------------ cadence

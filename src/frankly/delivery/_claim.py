@@ -48,6 +48,8 @@ class Job:
     tag: str = "Case"
     fallback_subject: str = ""
     worker: str = ""  # who holds the claim; with ``attempts`` it names this claim alone
+    # The fingerprint of the text the sending gate passed (None: never passed).
+    checked_sha256: str | None = None
     # Called by a two-phase sender right before its commit point; raises ``ClaimLost``
     # (or a database error) when the message must not be finished.
     on_commit: Callable[[], None] | None = None
@@ -141,6 +143,7 @@ def claim(
             references=references,
             fallback_subject=case.title,
             worker=worker,
+            checked_sha256=message.checked_sha256,
         )
 
 

@@ -139,6 +139,11 @@ class Worker:
         lease = dt.timedelta(seconds=self.policy.lease)
         job.on_commit = lambda: begin_commit(self.db, job, lease=lease, now=self.clock())
         try:
+            if job.checked_sha256 != cases.text_sha256(job.subject, job.body):
+                # Queued around the gate, or its text changed since: never sent unchecked.
+                raise PermanentFailure(
+                    "Not sent: this text did not pass the sending gate (approve it again)"
+                )
             if sender is None:
                 raise PermanentFailure(f"No sender for the {job.channel} channel")
             try:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from frankly.cases import check_bulk
 from frankly.cases._timeline import EVENT_KINDS
 from frankly.incidents._words import Words, words
 from frankly.store._cadence_models import OutboxJob
@@ -204,6 +205,11 @@ def queue(
                     "created_at": now,
                 }
             )
+        # The gate, in bulk: every distinct text is checked once; an error-level finding
+        # stops the whole update (nothing of it is queued) and names the finding.
+        passed = check_bulk((row["language"], row["subject"], row["body"]) for row in message_rows)
+        for row in message_rows:
+            row["checked_sha256"] = passed[row["body"]]
         ids = list(
             session.scalars(
                 insert(Message).returning(Message.id, sort_by_parameter_order=True),

@@ -242,6 +242,10 @@ class Message(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The composer's key for one draft (unique per case): a repeated send finds this row.
+    client_key: Mapped[str | None] = mapped_column(String(64))
+    # SHA-256 of the subject and body the sending gate passed; the worker checks it.
+    checked_sha256: Mapped[str | None] = mapped_column(String(64))
 
     case: Mapped[Case] = relationship(back_populates="messages")
 
@@ -307,6 +311,7 @@ Index(
     "ix_messages_case_status", Message.case_id, Message.direction, Message.status, Message.sent_at
 )
 Index("ix_events_kind_case", Event.kind, Event.case_id)
+Index("ux_messages_case_client_key", Message.case_id, Message.client_key, unique=True)
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from frankly import cases
-from frankly.errors import Conflict, FranklyError, InvalidInput
+from frankly.errors import FranklyError, InvalidInput
 from frankly.store import (
     CASE_STATES,
     CHANNELS,
@@ -27,7 +27,6 @@ from frankly.store import (
     Database,
 )
 from frankly.web import _services
-from frankly.web._case import after_approval
 from frankly.web.auth import NotSignedIn, agent_for_token
 
 MAX_ID = 2_147_483_647
@@ -317,40 +316,39 @@ def add_message(request: Request, me: Me, case_id: Id, body: MessageIn) -> dict[
 
 class ApproveIn(Strict):
     next_update_at: dt.datetime | None = None
+    # When the text promises one time and next_update_at another: which one holds.
+    promise_from: Literal["text", "field"] | None = None
+    # A manager sends despite error-level findings; the reason is kept on the timeline.
+    override: bool = False
+    override_reason: Text(2000) | None = None  # type: ignore[valid-type]
 
 
 @router.post(
     "/messages/{message_id}/approve",
-    summary="Approve an outbound draft and queue it (refused while checker errors remain)",
+    summary="Approve an outbound draft through the sending gate and queue it",
+    description=(
+        "The text is checked with the case's stage and the customer's language. Error-level "
+        "findings answer 409 `blocked` with the findings, unless a manager sets `override` "
+        "(an agent's override answers 403). A second approval answers 409 `already_sent`. "
+        "When the text and `next_update_at` promise different times, 409 `promise_conflict` "
+        "asks for `promise_from`. If the checker cannot run, 503 and nothing is sent."
+    ),
 )
 def approve_message(request: Request, me: Me, message_id: Id, body: ApproveIn) -> dict[str, Any]:
-    db = _db(request)
-    message = cases.get_message(db, message_id)
-    report: dict[str, Any] | None = None
-    if message.direction == "out":
-        view = cases.show_case(db, message.case_id)
-        inbound = [m for m in view.messages if m.direction == "in"]
-        report = _services.check_text(
-            message.body,
-            lang=message.language,
-            reply_to=inbound[-1].body if inbound else None,
-            fault=view.case.fault,
-        )
-        errors = _services.errors_in(report)
-        if errors:
-            raise Conflict(
-                f"{len(errors)} error-level checker finding(s) remain: "
-                + "; ".join(str(f.get("message")) for f in errors[:3]),
-                field="body",
-            )
     if body.next_update_at is not None and body.next_update_at.tzinfo is None:
         raise InvalidInput("next_update_at needs a time zone", field="next_update_at")
-    approved = cases.approve_message(
-        db, message_id, author=me.email, next_update_at=body.next_update_at
+    approval = cases.approve(
+        _db(request),
+        message_id,
+        author=me.email,
+        agent_id=me.id,
+        next_update_at=body.next_update_at,
+        promise_from=body.promise_from,
+        override=body.override,
+        override_reason=body.override_reason,
+        library=_services.library(),
     )
-    if message.direction == "out":
-        after_approval(db, message_id, report, author=me.email)
-    return approved.to_dict()
+    return {**approval.message.to_dict(), "gate": approval.to_dict()}
 
 
 @router.post(

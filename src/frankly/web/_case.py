@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import uuid
 import zoneinfo
 from typing import Annotated, Any
 
@@ -15,7 +17,6 @@ from frankly.errors import FranklyError, InvalidInput
 from frankly.store import CHANNELS, LANGUAGES, Agent, Database
 from frankly.web import _services
 from frankly.web._session import check_csrf, render, require_agent
-from frankly.web.auth import has_role
 
 router = APIRouter(include_in_schema=False)
 FACT_PREFIX = "fact__"
@@ -285,6 +286,9 @@ def _composer_state(view: Any, stage: str, channel: str, lang: str, me: Agent) -
         "report": None,
         "questions": [],
         "blocked": False,
+        # One key per draft shown: the gate sends a keyed draft once.
+        "key": uuid.uuid4().hex,
+        "promise_conflict": None,
     }
 
 
@@ -394,92 +398,78 @@ def approve_and_send(
     case_id: int,
     me: Annotated[Agent, Depends(require_agent)],
     body: Annotated[str, Form(max_length=MAX_BODY)],
+    key: Annotated[str, Form(min_length=8, max_length=64)] = "",
     stage: Annotated[str, Form(max_length=64)] = "",
     channel: Annotated[str, Form(max_length=10)] = "email",
     lang: Annotated[str, Form(max_length=8)] = "",
     subject: Annotated[str, Form(max_length=500)] = "",
     next_update_at: Annotated[str, Form(max_length=40)] = "",
+    promise_from: Annotated[str, Form(max_length=8)] = "",
     override: Annotated[str, Form(max_length=5)] = "",
     override_reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    """Save the draft and approve it for sending, unless an error-level finding remains.
+    """Send the composer's text through the gate (``cases.compose_and_approve``).
 
-    A manager may override the checker; the override is written to the case's timeline.
+    The form's ``key`` names this draft: a double-click or a resent form finds the
+    message the first post made, so the customer gets it once. Error-level findings
+    block it unless a manager overrides; the override is its own event.
     """
     db = _db(request)
     view = cases.show_case(db, case_id)
     composer = _composer_state(view, stage, channel, lang or view.customer.language, me)
     composer.update(body=body, subject=subject, next_update_at=next_update_at)
-    report = _report_for(view, composer)
-    composer["report"] = report
-    errors = _services.errors_in(report)
-    overriding = bool(override) and has_role(me, "manager")
+    # A form without a key (an old page) still sends once per identical text.
+    composer["key"] = key or _content_key(case_id, channel, subject, body)
     try:
         when = _parse_local(next_update_at, me.timezone) if next_update_at else None
-        if errors and not overriding:
-            composer["blocked"] = True
-            composer["error"] = (
-                f"Not sent: {len(errors)} error(s) remain. Fix them, or ask a manager to override."
-            )
-            return render(
-                request, "_composer.html", {"case": view.case, "composer": composer}, status=409
-            )
-        message = cases.add_message(
+        approval = cases.compose_and_approve(
             db,
             case_id,
-            direction="out",
+            client_key=composer["key"],
             body=body,
-            channel=channel if channel in CHANNELS else "email",
             subject=subject or None,
-            language=lang or None,
+            channel=channel if channel in CHANNELS else "email",
             stage=stage or None,
+            language=lang or None,
             author=me.email,
+            agent_id=me.id,
             next_update_at=when,
+            promise_from=promise_from or None,
+            override=bool(override),
+            override_reason=override_reason or None,
+            library=_services.library(),
         )
-        if errors:
-            # The override is its own event, written before the message may go out.
-            cases.override_check(
-                db, message.id, errors, agent_id=me.id, reason=override_reason or None
-            )
-        notice = _approve(db, message.id, me, when)
-        after_approval(db, message.id, report, author=me.email)
     except FranklyError as exc:
         composer["error"] = exc.message
+        composer["blocked"] = isinstance(exc, cases.Blocked)
+        conflict = getattr(exc, "text_at", None)
+        if conflict is not None:
+            composer["promise_conflict"] = {
+                "words": getattr(exc, "words", ""),
+                "text_at": _local_input(conflict, me.timezone).replace("T", " "),
+                "field_at": _local_input(getattr(exc, "field_at", None), me.timezone).replace(
+                    "T", " "
+                ),
+            }
+        composer["report"] = _report_for(view, composer)
         return render(
             request,
             "_composer.html",
             {"case": view.case, "composer": composer},
             status=exc.http_status,
         )
+    notice = "queued"
     target = f"/cases/{case_id}?notice={notice}#messages"
+    if approval.repeated:
+        target = f"/cases/{case_id}?notice=already#messages"
     if request.headers.get("hx-request"):
         return Response(status_code=204, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
 
 
-def after_approval(
-    db: Database, message_id: int, report: dict[str, Any] | None, *, author: str
-) -> None:
-    """Keep what the checker found on the approved message (Insights adds these up), and
-    record the options it offers the customer. Neither may stop a message already queued:
-    a failure is logged."""
-    try:
-        if report is not None:
-            cases.record_check(
-                db, message_id, report.get("findings", []), score=report.get("score"), author=author
-            )
-        cases.offer_for_message(db, message_id, author=author, library=_services.library())
-    except FranklyError:
-        _services.log.warning("after approving message %s", message_id, exc_info=True)
-
-
-def _approve(db: Database, message_id: int, me: Agent, when: dt.datetime | None) -> str:
-    """Approve the saved draft: the outbox queues it in the same transaction."""
-    approve = getattr(cases, "approve_message", None)
-    if approve is None:
-        return "saved"
-    approve(db, message_id, author=me.email, next_update_at=when)
-    return "queued"
+def _content_key(case_id: int, channel: str, subject: str, body: str) -> str:
+    data = f"{case_id}\x00{channel}\x00{subject}\x00{body}".encode()
+    return "c" + hashlib.sha256(data).hexdigest()[:40]
 
 
 def _local_input(value: dt.datetime | None, tz: str) -> str:

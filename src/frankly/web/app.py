@@ -126,9 +126,9 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(FranklyError)
     async def frankly_error(request: Request, exc: FranklyError) -> Response:
         if _wants_json(request) or not request.url.path.startswith("/"):
-            return JSONResponse(
-                _error_body(exc.code, exc.message, exc.field), status_code=exc.http_status
-            )
+            payload = _error_body(exc.code, exc.message, exc.field)
+            payload["error"].update(exc.details())  # type: ignore[attr-defined]
+            return JSONResponse(payload, status_code=exc.http_status)
         return render(
             request,
             "error.html",
