@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from frankly import cases
 from frankly.cadence import run_due, today
-from frankly.store import Database
+from frankly.cli import app
+from frankly.store import Database, utcnow
 from frankly.store.models import Commitment, Event
 
 from .test_cadence import NOW, D, H, open_late, people
 
 SECOND = dt.timedelta(seconds=1)
+LONDON = zoneinfo.ZoneInfo("Europe/London")  # the customers' zone in ``people``
 EMAIL = (
     "Dear Sarah,\n\nYour order 4471 is held at customs and will not arrive on Friday. "
     "I will write again on Wednesday 25 November at 12:00.\n\nJames"
@@ -172,3 +176,25 @@ def test_a_promise_after_resolution_is_on_today_missed_until_recorded_missed(
     run_due(db, late)
     assert [status for _, status in commitments(db, case_id)] == ["missed"]
     assert [r.kind for r in today(db, agent, now=late)] == []
+
+
+def test_approve_from_the_cli_refuses_a_text_and_field_that_disagree(use_db: Database) -> None:
+    _, agent, customer = people(use_db)
+    case_id = open_late(use_db, customer, agent)
+    day = (utcnow() + 10 * D).date()
+    promised = dt.datetime.combine(day, dt.time(12, 0), tzinfo=LONDON)
+    drafted = promised + D - 3 * H  # the drafted value, left in the field: another day
+    body = f"Sorry. I will write again on {day:%A} {day.day} {day:%B} at 12:00."
+    message = cases.add_message(use_db, case_id, direction="out", body=body, next_update_at=drafted)
+    runner = CliRunner()
+    refused = runner.invoke(app, ["approve", str(message.id)])
+    assert refused.exit_code == 2
+    said = " ".join(refused.output.split())
+    assert f"{promised.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC (the text)" in said
+    assert f"{drafted.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC (the field)" in said
+    assert "--promise-from text" in said and "--promise-from field" in said
+    assert cases.get_message(use_db, message.id).status == "draft"
+    ok = runner.invoke(app, ["approve", str(message.id), "--promise-from", "text"])
+    assert ok.exit_code == 0, ok.output
+    approved = cases.get_message(use_db, message.id)
+    assert (approved.status, approved.next_update_at) == ("queued", promised)

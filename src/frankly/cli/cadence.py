@@ -80,6 +80,14 @@ def approve(
             "(ISO time, or words such as 'Thursday 5 pm').",
         ),
     ] = None,
+    promise_from: Annotated[
+        str | None,
+        typer.Option(
+            "--promise-from",
+            help="When the text promises one time and the next-update field another: "
+            "'text' or 'field' holds.",
+        ),
+    ] = None,
     confirm_promise: Annotated[
         bool,
         typer.Option("--confirm-promise", help="Record the next-update time found in the text."),
@@ -90,29 +98,67 @@ def approve(
 ) -> None:
     """Approve a draft: it is queued and the worker sends it.
 
-    A message without a next-update time is read for one ("I will write again by
-    Thursday 5 pm"); when one is found you confirm it (--confirm-promise) or say there is
-    none (--no-promise).
+    The text is read for a promise ("I will write again by Thursday 5 pm"). With the
+    next-update field empty, you confirm the time found (--confirm-promise) or say there
+    is none (--no-promise); when the text and the field name different times, you choose
+    (--promise-from text|field).
     """
-    from frankly.cadence import find_promise, parse_when
+    from rich.markup import escape
 
+    from frankly.cadence import parse_when
+    from frankly.compose.promises import PromiseConflict, resolve_promise
+    from frankly.store import utcnow
+
+    if promise_from not in (None, "text", "field"):
+        fail(f"--promise-from {promise_from}: use text or field", 2)
     db = open_db()
     message = cases.get_message(db, message_id)
     customer = cases.get_customer(db, cases.get_case(db, message.case_id).customer_id)
-    when = None
+    field = message.next_update_at
     if next_update:
-        when = parse_when(next_update, message.language, customer.timezone)
-    elif message.next_update_at is None and not no_promise:
-        found = find_promise(message.body, message.language, customer.timezone)
-        if found is not None and not confirm_promise:
+        field = parse_when(next_update, message.language, customer.timezone)
+    if no_promise:
+        if field is not None:
             fail(
-                f"The message promises an update ({found.text!r} = {_when(found.at)}). "
-                "Approve with --confirm-promise to hold us to it, --next-update WHEN to "
-                "correct it, or --no-promise.",
+                f"Message {message_id} names a next update ({_when(field)}): --no-promise "
+                "cannot clear it; approve with --next-update WHEN, or edit the draft.",
                 2,
             )
-        when = found.at if found is not None else None
-    message = cases.approve_message(db, message_id, author=author(), next_update_at=when)
+        promise_from = "field"
+    try:
+        decision = resolve_promise(
+            message.body,
+            message.language,
+            customer.timezone,
+            field,
+            now=utcnow(),
+            choice=promise_from,
+        )
+    except PromiseConflict as conflict:
+        fail(
+            f"{escape(conflict.message)}. Approve with --promise-from text to hold us to "
+            f"{_when(conflict.text_at)} (the text), or --promise-from field to keep "
+            f"{_when(conflict.field_at)} (the field); or correct the draft.",
+            2,
+        )
+    if decision.source == "text" and field is None and not (confirm_promise or promise_from):
+        assert decision.at is not None
+        fail(
+            f"The message promises an update ({escape(repr(decision.words))} = "
+            f"{_when(decision.at)}). "
+            "Approve with --confirm-promise to hold us to it, --next-update WHEN to "
+            "correct it, or --no-promise.",
+            2,
+        )
+    if decision.at is None and field is not None:
+        fail(
+            f"The text names no next-update time but the field says {_when(field)}: "
+            "approve with --promise-from field, or --next-update WHEN.",
+            2,
+        )
+    for warning in decision.warnings:
+        console.print(f"[yellow]Note:[/yellow] {escape(warning)}")
+    message = cases.approve_message(db, message_id, author=author(), next_update_at=decision.at)
     console.print(f"Message {message.id} approved and queued ({message.message_id}).")
     if message.next_update_at is not None:
         console.print(f"It promises the next update by {_when(message.next_update_at)}.")
