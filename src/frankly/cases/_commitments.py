@@ -209,15 +209,13 @@ def after_sent(
 
 def is_copy(message: Message, promising: Message, promised_at: dt.datetime) -> bool:
     """Whether ``message`` is a copy of ``promising`` (which made a promise at
-    ``promised_at``) rather than news: the same text again, or the same stage on another
-    channel written within ``COPY_WINDOW`` of the promise."""
+    ``promised_at``) rather than news: written within ``COPY_WINDOW`` of the promise going
+    out, with the same text again or the same stage on another channel."""
+    if message.created_at > promised_at + COPY_WINDOW:
+        return False
     if _plain(message.body) == _plain(promising.body):
         return True
-    return (
-        (message.stage or "") == (promising.stage or "")
-        and message.channel != promising.channel
-        and message.created_at <= promised_at + COPY_WINDOW
-    )
+    return (message.stage or "") == (promising.stage or "") and message.channel != promising.channel
 
 
 def _plain(text: str | None) -> str:
