@@ -11,7 +11,7 @@ from babel.dates import format_datetime, format_timedelta
 from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from frankly.cadence._settings import CadenceSettings, settings_for
+from frankly.cadence._settings import DUE_SOON, CadenceSettings, settings_for
 from frankly.cadence._texts import fill, texts
 from frankly.store import Database, utcnow
 from frankly.store._cadence_models import Review, ScheduledStep
@@ -381,11 +381,22 @@ def _queries(everyone: bool) -> _Queries:
         .correlate_except(out)
         .exists()
     )
+    # Open cases' promises, and the still-open promises of resolved and followed-up cases
+    # (made in a resolution or follow-up message): those are few, found by the
+    # (status, due_at) index, so the closed cases of the register are not read.
     commitments = (
-        select(Commitment.id, Commitment.case_id, Commitment.due_at, Commitment.status)
+        select(
+            Commitment.id,
+            Commitment.case_id,
+            Commitment.due_at,
+            Commitment.status,
+            Case.kind,
+            Case.severity,
+            Case.owner_id,
+        )
         .join(Case, Case.id == Commitment.case_id)
         .where(
-            Case.state.in_(OPEN),
+            or_(Case.state.in_(OPEN), Commitment.status == "open"),
             *mine,
             Commitment.status.in_(("open", "missed")),
             Commitment.due_at <= bindparam("horizon", type_=UTCDateTime),
@@ -590,41 +601,42 @@ class _Listing:
         found.append(_reason(kind, case, since=known_at, due_at=known_at + window, window=window))
 
     def _commitments(self, s: Session, open_cases: dict[int, _Open], found: list[_Reason]) -> None:
-        """Per open case, the earliest promised update that is overdue or due soon."""
+        """Per case, the earliest promised update that is overdue or due soon: on open
+        cases, and on resolved ones while a promise made there is open."""
         kinds = {item.case.kind for item in open_cases.values()}
         horizon = self.now + max(
-            (self._settings_for(kind).due_soon for kind in kinds),
-            default=dt.timedelta(hours=4),
+            (self._settings_for(kind).due_soon for kind in kinds), default=DUE_SOON
         )
         seen: set[int] = set()
-        for commitment_id, case_id, due_at, status in self._run(
+        for commitment_id, case_id, due_at, status, *about in self._run(
             s, self.q.commitments, horizon=horizon
         ):
-            item = open_cases.get(case_id)
-            if case_id in seen or item is None:
+            if case_id in seen:
                 continue
+            item = open_cases.get(case_id)
+            case = item.case if item is not None else _Case(case_id, *about)
             if due_at < self.now:
                 # Still owed only if nothing went out since it fell due.
-                if item.last_sent is not None and item.last_sent >= due_at:
+                if item is not None and item.last_sent is not None and item.last_sent >= due_at:
                     continue
                 seen.add(case_id)
                 found.append(
                     _reason(
                         "missed",
-                        item.case,
+                        case,
                         due_at=due_at,
                         commitment_id=commitment_id,
                         ago=self.now - due_at,
                     )
                 )
             elif status == "open":
-                if due_at - self.now > self._settings_for(item.case.kind).due_soon:
+                if due_at - self.now > self._settings_for(case.kind).due_soon:
                     continue
                 seen.add(case_id)
                 found.append(
                     _reason(
                         "due",
-                        item.case,
+                        case,
                         due_at=due_at,
                         commitment_id=commitment_id,
                         left=due_at - self.now,

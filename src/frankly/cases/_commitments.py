@@ -1,13 +1,19 @@
 """Commitments: the next-update times we promised, and whether we kept them.
 
 A message names its next update; when the message goes out, that time becomes an open
-commitment. The next outbound message on the case keeps it (if it leaves before the due
-time); the due time passing without one misses it.
+commitment. A later message to the customer on the case that gives news keeps it (if it
+leaves before the due time); the due time passing without one misses it.
+
+Every later outbound message gives news except a copy of the promising message (``is_copy``):
+the same text again, or the same step of the playbook on another channel written within
+``COPY_WINDOW`` of the promise (the SMS version of the first notice sent right after the
+email). A copy keeps nothing, and a copy repeating the same promise opens no second one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,10 +21,15 @@ from sqlalchemy.orm import Session
 from frankly.cases import _validate as v
 from frankly.cases._cases import _case
 from frankly.cases._timeline import record
+from frankly.compose.promises import same_promise
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.store import Database
 from frankly.store._cadence_models import Review
 from frankly.store.models import Case, Commitment, Message, utcnow
+
+# A message of the same stage on another channel written this soon after the promise went
+# out is a copy of it (the SMS of the same notice), not news. Later, it is a new message.
+COPY_WINDOW = dt.timedelta(hours=2)
 
 
 def promise_update(
@@ -109,26 +120,36 @@ def after_sent(
 ) -> None:
     """What an outbound message going out means for the case (inside the caller's transaction).
 
-    Open commitments due after ``at`` are kept, those already overdue are missed; the
-    message's own next-update time becomes an open commitment; a case nobody had told yet
-    is now notified.
+    Open commitments due after ``at`` are kept unless this message is a copy of the one
+    that made them (``is_copy``), those already overdue are missed; the message's own
+    next-update time becomes an open commitment (unless a copy repeats it); a case nobody
+    had told yet is now notified.
     """
     open_ones = session.scalars(
         select(Commitment).where(Commitment.case_id == case.id, Commitment.status == "open")
     )
-    for commitment in open_ones:
+    repeated = False  # this message repeats an open promise it is a copy of
+    for commitment in list(open_ones):
         if commitment.message_id == message.id:
             continue
-        if commitment.due_at >= at:
-            _settle(session, case, commitment, "kept", author, at, message.id)
-        else:
+        if commitment.due_at < at:
             _settle(session, case, commitment, "missed", "frankly", at)
+            continue
+        promising = session.get(Message, commitment.message_id) if commitment.message_id else None
+        promised_at = (promising.sent_at if promising else None) or commitment.created_at
+        if promising is not None and is_copy(message, promising, promised_at):
+            if message.next_update_at is not None and same_promise(
+                message.next_update_at, commitment.due_at
+            ):
+                repeated = True
+            continue
+        _settle(session, case, commitment, "kept", author, at, message.id)
     proposed = session.scalar(
         select(Commitment).where(
             Commitment.message_id == message.id, Commitment.status == "proposed"
         )
     )
-    if message.next_update_at is not None and message.next_update_at > at:
+    if not repeated and message.next_update_at is not None and message.next_update_at > at:
         if proposed is None:
             proposed = Commitment(
                 case_id=case.id,
@@ -145,7 +166,8 @@ def after_sent(
         session.flush()
         record(session, case, "commitment_made", author, _payload(proposed), at=at)
     elif proposed is not None:
-        # The message went out without a next-update time: nothing was promised.
+        # Without a next-update time, or repeating a promise already open (a copy),
+        # the message promised nothing new.
         proposed.status = "cancelled"
         proposed.settled_at = at
     if case.state == "open":
@@ -183,6 +205,21 @@ def after_sent(
                 at=at,
             )
             case.state = "reviewed"
+
+
+def is_copy(message: Message, promising: Message, promised_at: dt.datetime) -> bool:
+    """Whether ``message`` is a copy of ``promising`` (which made a promise at
+    ``promised_at``) rather than news: written within ``COPY_WINDOW`` of the promise going
+    out, with the same text again or the same stage on another channel."""
+    if message.created_at > promised_at + COPY_WINDOW:
+        return False
+    if _plain(message.body) == _plain(promising.body):
+        return True
+    return (message.stage or "") == (promising.stage or "") and message.channel != promising.channel
+
+
+def _plain(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip().lower()
 
 
 def _stage_type(kind: str, stage: str | None) -> str | None:

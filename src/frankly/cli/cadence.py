@@ -94,17 +94,12 @@ def _through_gate(
     db: Database,
     message_id: int,
     *,
-    next_update: str | None,
+    when: dt.datetime | None,
     promise_from: str | None,
     override: bool,
     reason: str | None,
 ) -> cases.Approval:
     """Approve through the sending gate, printing the findings when it refuses."""
-    from frankly.cadence import parse_when
-
-    message = cases.get_message(db, message_id)
-    customer = cases.get_customer(db, cases.get_case(db, message.case_id).customer_id)
-    when = parse_when(next_update, message.language, customer.timezone) if next_update else None
     agent = acting_agent(db)
     try:
         return cases.approve(
@@ -153,22 +148,83 @@ def approve(
         ),
     ] = None,
     promise_from: PromiseFrom = None,
+    confirm_promise: Annotated[
+        bool,
+        typer.Option("--confirm-promise", help="Record the next-update time found in the text."),
+    ] = False,
+    no_promise: Annotated[
+        bool, typer.Option("--no-promise", help="The message promises no next update.")
+    ] = False,
     override: Override = False,
     reason: Reason = None,
 ) -> None:
     """Approve a draft through the sending gate: it is checked, then queued for the worker.
 
     The text is checked with the case's stage and the customer's language; an
-    error-level finding refuses it (exit 1) unless a manager overrides. A next-update
-    time written in the text is held to; when it disagrees with --next-update (or the
-    draft's own time), say which holds with --promise-from.
+    error-level finding refuses it (exit 1) unless a manager overrides. The text is read
+    for a promise ("I will write again by Thursday 5 pm"). With the next-update field
+    empty, you confirm the time found (--confirm-promise) or say there is none
+    (--no-promise); when the text and the field name different times, you choose
+    (--promise-from text|field).
     """
+    from rich.markup import escape
+
+    from frankly.cadence import parse_when
+    from frankly.compose.promises import PromiseConflict, resolve_promise
+    from frankly.store import utcnow
+
+    if promise_from not in (None, "text", "field"):
+        fail(f"--promise-from {promise_from}: use text or field", 2)
     db = open_db()
+    message = cases.get_message(db, message_id)
+    customer = cases.get_customer(db, cases.get_case(db, message.case_id).customer_id)
+    field = message.next_update_at
+    if next_update:
+        field = parse_when(next_update, message.language, customer.timezone)
+    if no_promise:
+        if field is not None:
+            fail(
+                f"Message {message_id} names a next update ({_when(field)}): --no-promise "
+                "cannot clear it; approve with --next-update WHEN, or edit the draft.",
+                2,
+            )
+        promise_from = "field"
+    try:
+        decision = resolve_promise(
+            message.body,
+            message.language,
+            customer.timezone,
+            field,
+            now=utcnow(),
+            choice=promise_from,
+        )
+    except PromiseConflict as conflict:
+        fail(
+            f"{escape(conflict.message)}. Approve with --promise-from text to hold us to "
+            f"{_when(conflict.text_at)} (the text), or --promise-from field to keep "
+            f"{_when(conflict.field_at)} (the field); or correct the draft.",
+            2,
+        )
+    if decision.source == "text" and field is None and not (confirm_promise or promise_from):
+        assert decision.at is not None
+        fail(
+            f"The message promises an update ({escape(repr(decision.words))} = "
+            f"{_when(decision.at)}). "
+            "Approve with --confirm-promise to hold us to it, --next-update WHEN to "
+            "correct it, or --no-promise.",
+            2,
+        )
+    if decision.at is None and field is not None:
+        fail(
+            f"The text names no next-update time but the field says {_when(field)}: "
+            "approve with --promise-from field, or --next-update WHEN.",
+            2,
+        )
     approval = _through_gate(
         db,
         message_id,
-        next_update=next_update,
-        promise_from=promise_from,
+        when=decision.at,
+        promise_from=promise_from or ("text" if decision.source == "text" else "field"),
         override=override,
         reason=reason,
     )
@@ -200,10 +256,14 @@ def send(
     db = open_db()
     message = cases.get_message(db, message_id)
     if message.status in ("draft", "approved"):
+        from frankly.cadence import parse_when
+
+        customer = cases.get_customer(db, cases.get_case(db, message.case_id).customer_id)
+        when = parse_when(next_update, message.language, customer.timezone) if next_update else None
         _through_gate(
             db,
             message_id,
-            next_update=next_update,
+            when=when,
             promise_from=promise_from,
             override=override,
             reason=reason,
