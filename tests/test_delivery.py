@@ -221,7 +221,7 @@ def test_approving_refuses_what_cannot_be_sent_and_writes_nothing(db: Database) 
         cases.approve_message(db, inbound.id)
     with pytest.raises(NotFound):
         cases.approve_message(db, 99999)
-    with pytest.raises(InvalidInput, match="future"):
+    with pytest.raises(InvalidInput, match="in the past"):
         cases.approve_message(db, message.id, next_update_at=utcnow() - dt.timedelta(hours=1))
 
 

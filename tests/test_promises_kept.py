@@ -36,6 +36,7 @@ def sent(
     channel: str = "email",
     next_update_at: dt.datetime | None = None,
     written: dt.datetime | None = None,
+    promise_from: str | None = None,
 ) -> int:
     message = cases.add_message(
         db,
@@ -48,7 +49,7 @@ def sent(
         next_update_at=next_update_at,
         at=written or at,
     )
-    cases.approve_message(db, message.id, at=at)
+    cases.approve_message(db, message.id, at=at, promise_from=promise_from)
     cases.mark_sent(db, message.id, at=at)
     return message.id
 
@@ -129,6 +130,7 @@ def test_a_copy_with_another_time_is_a_second_promise(db: Database) -> None:
         stage="first_notice",
         channel="sms",
         next_update_at=PROMISED + D,
+        promise_from="field",  # the agent chose the field's day over the text's
     )
     assert commitments(db, case_id) == [(email, "open"), (sms, "open")]
 
