@@ -235,9 +235,12 @@ def _date_warnings(
         if not spec.future or name not in used or not isinstance(value, When):
             continue
         if value.over:
+            days = -value.days
+            ago = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
             out.append(
-                f"The fact {name} ({value}) is {value.ago}, already past: check it and "
-                f"record the new date ({spec.question_in(lang)})"
+                f"The fact {name} ({value.day.isoformat()}, {ago}) is already past and the "
+                f"message relies on it: check it and record the new date "
+                f"({spec.question_in('en')})"
             )
     return out
 
