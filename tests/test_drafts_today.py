@@ -28,14 +28,25 @@ LOADED = dt.datetime(2026, 12, 20, 9, 30, tzinfo=dt.UTC)  # a Sunday before Chri
 LATER = LOADED + dt.timedelta(weeks=3)  # Sunday 10 January 2027
 
 _MONTHS = {
-    "en": "January February March April May June July August September October November "
-    "December".split(),
-    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
-    "diciembre".split(),
+    "en": [dt.date(2027, m, 1).strftime("%B") for m in range(1, 13)],
+    "es": [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
 }
 _DAYS = {
-    "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(),
-    "es": "lunes martes miércoles jueves viernes sábado domingo".split(),
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    "es": ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"],
 }
 _DATE = {
     "en": re.compile(
@@ -53,8 +64,8 @@ _FUTURE = {
         r"|\bwithin\b|\buntil\b|\bbefore\b|\bnext\b|\bexpected\b"
     ),
     "es": re.compile(
-        r"\b\w+(?:rá|rán|ré|remos)\b|\bantes del?\b|\bvence\b|\bhasta\b|\bfecha (?:de entrega )?es\b"
-        r"|\bprevista\b"
+        r"\b\w+(?:rá|rán|ré|remos)\b|\bantes del?\b|\bvence\b|\bhasta\b"
+        r"|\bfecha (?:de entrega )?es\b|\bprevista\b"
     ),
 }
 _PAST_CLAUSE = re.compile(r"\b(did|could|was|were|had|promised)\b")
