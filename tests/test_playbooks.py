@@ -209,6 +209,7 @@ BAD_CASES = {
     "long_sms": ("the SMS of stage first_notice (en) is", 69),
     "template_syntax": ("template syntax error in remedies.0.text.en", 34),
     "unknown_policy": ("unknown policy 'visit_terms'", 43),
+    "unguarded_action": ("states an action or a check ('What we are doing: we have checked", 57),
 }
 
 

@@ -3,6 +3,8 @@ override: the service layer, on both engines."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from frankly import cases
@@ -29,8 +31,9 @@ def _case(db: Database, *, tier: str = "standard", lang: str = "en") -> int:
         facts={
             "order_number": "8812",
             "product": "200 gift boxes",
-            "promised_date": "2026-11-25",
-            "new_eta": "2026-12-02",
+            # Dated from today: an option never promises a delivery date gone by.
+            "promised_date": (dt.date.today() - dt.timedelta(days=2)).isoformat(),
+            "new_eta": (dt.date.today() + dt.timedelta(days=7)).isoformat(),
             "cause": "our supplier's factory stopped for two days",
         },
         owner_id=owner.id,
@@ -52,7 +55,11 @@ def test_the_options_offered_come_from_the_playbook_in_the_customers_language(
     assert ids[:3] == ["keep_order", "partial_now", "cancel_refund"]
     assert "small_gift" in ids and "extra_packaging" not in ids
     keep = event.payload["options"][0]["text"]
-    assert keep.startswith("mantener el pedido") and "2 de diciembre" in keep
+    eta = dt.date.today() + dt.timedelta(days=7)
+    assert (
+        keep.startswith("mantener el pedido tal como está, con entrega el ")
+        and f" {eta.day} de " in keep
+    )
     assert event.payload["language"] == "es"
 
 

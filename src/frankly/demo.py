@@ -3,13 +3,22 @@
 ``load_demo(db)`` writes it through the service layer, so the demo's timelines are real
 paper trails. Loading twice adds nothing: agents and customers are found by email, cases
 by their ``demo:`` reference.
+
+The demo is dated relative to the day it is loaded, so it never drifts out of date: a
+date fact is ``Day(n)`` (n days from that day), a moment ``Ago(hours)``, and texts say
+``{day:n}`` (the date written out in the customer's language) or ``{month:n}`` (the name
+of the month n months away).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import string
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
+
+from babel.dates import format_date
 
 from frankly import cases
 from frankly.store import Database, utcnow
@@ -270,6 +279,23 @@ CUSTOMERS: list[tuple[str, str, str, str, str, str, str]] = [
 ]
 
 
+_CUSTOMER = {c[2]: c for c in CUSTOMERS}
+
+
+@dataclass(frozen=True)
+class Day:
+    """A date ``days`` after the day the demo is loaded (before it when negative)."""
+
+    days: int
+
+
+@dataclass(frozen=True)
+class Ago:
+    """A moment ``hours`` before the demo is loaded."""
+
+    hours: float
+
+
 @dataclass
 class Step:
     """One thing that happened on a demo case, ``hours`` before the demo was loaded."""
@@ -292,6 +318,65 @@ class DemoCase:
     known_hours: float
     facts: dict[str, Any]
     steps: list[Step] = field(default_factory=list)
+
+    def facts_at(self, now: dt.datetime) -> dict[str, Any]:
+        """The facts as the case records them when the demo is loaded at ``now``."""
+        return {k: _resolve(v, now, self.language, self.timezone) for k, v in self.facts.items()}
+
+    def title_at(self, now: dt.datetime) -> str:
+        return _text(self.title, now, self.language, self.timezone)
+
+    @property
+    def language(self) -> str:
+        return _CUSTOMER[self.customer][4]
+
+    @property
+    def timezone(self) -> str:
+        return _CUSTOMER[self.customer][6]
+
+
+def _local_day(now: dt.datetime, tz: str) -> dt.date:
+    return now.astimezone(zoneinfo.ZoneInfo(tz)).date()
+
+
+def _resolve(value: Any, now: dt.datetime, lang: str, tz: str) -> Any:
+    if isinstance(value, Day):
+        return (_local_day(now, tz) + dt.timedelta(days=value.days)).isoformat()
+    if isinstance(value, Ago):
+        return (now - dt.timedelta(hours=value.hours)).replace(microsecond=0).isoformat()
+    if isinstance(value, str):
+        return _text(value, now, lang, tz)
+    return value
+
+
+class _Dates(string.Formatter):
+    """Fills ``{day:n}`` and ``{month:n}`` relative to the day the demo is loaded."""
+
+    def __init__(self, today: dt.date, lang: str) -> None:
+        self.today, self.lang = today, lang
+
+    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
+        return key
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        offset = int(format_spec or 0)
+        if value == "day":
+            day = self.today + dt.timedelta(days=offset)
+            pattern = "d MMMM" if self.lang == "en" else "d 'de' MMMM"
+            if day.year != self.today.year:
+                pattern += " y" if self.lang == "en" else " 'de' y"
+            return format_date(day, pattern, locale=self.lang)
+        if value == "month":
+            index = self.today.year * 12 + self.today.month - 1 + offset
+            first = dt.date(index // 12, index % 12 + 1, 1)
+            return format_date(first, "LLLL", locale=self.lang)
+        raise ValueError(f"unknown demo placeholder {value!r}")  # pragma: no cover
+
+
+def _text(value: str, now: dt.datetime, lang: str, tz: str) -> str:
+    if "{" not in value:
+        return value
+    return _Dates(_local_day(now, tz), lang).format(value)
 
 
 def _late(
@@ -321,8 +406,8 @@ CASES: list[DemoCase] = [
             "order_number": "4471",
             "product": "shelving units",
             "quantity": 100,
-            "promised_date": "2026-11-20",
-            "new_eta": "2026-11-27",
+            "promised_date": Day(-3),
+            "new_eta": Day(4),
             "cause": "the export documents we prepared were missing the commodity code",
             "carrier": "TransEuropa Freight",
             "milestone": "at_customs",
@@ -332,7 +417,7 @@ CASES: list[DemoCase] = [
             Step(
                 58,
                 "out",
-                "Your order 4471 will not arrive on 20 November as we promised. "
+                "Your order 4471 will not arrive on {day:-3} as we promised. "
                 "The goods are held at customs because the export documents we prepared were "
                 "missing a commodity code. That was our mistake. We sent corrected documents "
                 "this morning. I will write again by Tuesday 17:00 with news from customs. "
@@ -344,7 +429,7 @@ CASES: list[DemoCase] = [
                 30,
                 "in",
                 "Hi James, thanks for telling us. Can you tell me when the shelving "
-                "will actually arrive? We open the new store on 1 December and I need to know "
+                "will actually arrive? We open the new store on {day:8} and I need to know "
                 "whether to rent temporary racks.",
                 "Re: Order 4471",
             ),
@@ -360,8 +445,8 @@ CASES: list[DemoCase] = [
             "order_number": "8812",
             "product": "cajas de cartón reforzado",
             "quantity": 5000,
-            "promised_date": "2026-11-25",
-            "new_eta": "2026-12-02",
+            "promised_date": Day(2),
+            "new_eta": Day(9),
             "cause": "la fábrica de nuestro proveedor paró dos días por una avería",
             "carrier": "Transportes Ibéricos",
         },
@@ -378,8 +463,8 @@ CASES: list[DemoCase] = [
             "order_number": "5120",
             "product": "espresso machines",
             "quantity": 6,
-            "promised_date": "2026-11-24",
-            "new_eta": "2026-12-01",
+            "promised_date": Day(1),
+            "new_eta": Day(8),
             "cause": "we booked the wrong collection date with the carrier",
             "carrier": "QuickShip",
         },
@@ -405,8 +490,8 @@ CASES: list[DemoCase] = [
             "order_number": "7734",
             "product": "juegos de sábanas",
             "quantity": 80,
-            "promised_date": "2026-11-18",
-            "new_eta": "2026-11-23",
+            "promised_date": Day(-5),
+            "new_eta": Day(0),
             "cause": "el camión se averió en la ruta de Málaga",
             "carrier": "Transportes Ibéricos",
             "milestone": "out_for_delivery",
@@ -416,7 +501,7 @@ CASES: list[DemoCase] = [
             Step(
                 138,
                 "out",
-                "Su pedido 7734 no llegará el 18 de noviembre como le prometimos. "
+                "Su pedido 7734 no llegará el {day:-5} como le prometimos. "
                 "El camión que lo llevaba se averió en la ruta de Málaga. Debimos tener un plan "
                 "de reserva y no lo tuvimos. Le escribiré de nuevo el jueves antes de las 17:00 "
                 "con la nueva fecha. Puede llamarme directamente al +34 910 000 103."
@@ -445,8 +530,8 @@ CASES: list[DemoCase] = [
             "order_number": "6090",
             "product": "display cabinets",
             "quantity": 12,
-            "promised_date": "2026-11-02",
-            "new_eta": "2026-11-10",
+            "promised_date": Day(-21),
+            "new_eta": Day(-13),
             "cause": "we sold stock that had already been promised to another customer",
         },
         500,
@@ -454,9 +539,9 @@ CASES: list[DemoCase] = [
             Step(
                 498,
                 "out",
-                "Your order 6090 will not arrive on 2 November. We sold stock "
+                "Your order 6090 will not arrive on {day:-21}. We sold stock "
                 "that was already promised to you; that was our mistake. The cabinets will "
-                "arrive on 10 November with delivery at our cost. I will write again on "
+                "arrive on {day:-13} with delivery at our cost. I will write again on "
                 "Friday by noon. Call me on +44 20 7946 0102.",
                 "Order 6090: new date",
             ),
@@ -474,8 +559,8 @@ CASES: list[DemoCase] = [
             "order_number": "9015",
             "product": "taladros percutores",
             "quantity": 40,
-            "promised_date": "2026-11-21",
-            "new_eta": "2026-11-26",
+            "promised_date": Day(-2),
+            "new_eta": Day(3),
             "carrier": "Envíos Azteca",
             "cause": "el envío se quedó en el centro de distribución de Monterrey",
         },
@@ -484,7 +569,7 @@ CASES: list[DemoCase] = [
             Step(
                 49,
                 "out",
-                "Su pedido 9015 no llegará el 21 de noviembre. El envío sigue en el "
+                "Su pedido 9015 no llegará el {day:-2}. El envío sigue en el "
                 "centro de distribución de Monterrey. Le escribiré de nuevo el domingo a las "
                 "10:00.",
                 "Pedido 9015: retraso",
@@ -503,8 +588,8 @@ CASES: list[DemoCase] = [
             "order_number": "3302",
             "product": "glass vases",
             "quantity": 300,
-            "promised_date": "2026-11-22",
-            "new_eta": "2026-11-29",
+            "promised_date": Day(-1),
+            "new_eta": Day(6),
             "cause": "we counted our stock wrongly",
         },
         20,
@@ -520,8 +605,8 @@ CASES: list[DemoCase] = [
             "order_number": "4420",
             "product": "sillas plegables",
             "quantity": 200,
-            "promised_date": "2026-11-10",
-            "new_eta": "2026-11-30",
+            "promised_date": Day(-13),
+            "new_eta": Day(7),
             "cause": "no reservamos a tiempo el transporte",
         },
         400,
@@ -761,7 +846,7 @@ CASES: list[DemoCase] = [
             "amount_correct": "2430.00",
             "refund_amount": "2430.00",
             "currency": "EUR",
-            "refund_date": "2026-11-26",
+            "refund_date": Day(3),
             "cause": "our billing run processed the same batch of cards twice",
         },
         [
@@ -778,7 +863,7 @@ CASES: list[DemoCase] = [
                 "You were charged twice for invoice INV-20931: €4,860 instead of "
                 "€2,430. Our billing run processed the same batch of cards twice; that was our "
                 "mistake. We refunded €2,430 this morning and it will reach your account by "
-                "26 November. We have stopped the run and added a check so it cannot happen "
+                "{day:3}. We have stopped the run and added a check so it cannot happen "
                 "next month. I will write again on Wednesday by 12:00 to confirm the refund "
                 "has arrived. Call me on +44 20 7946 0102.",
                 "INV-20931: refund on its way",
@@ -803,7 +888,7 @@ CASES: list[DemoCase] = [
             "amount_correct": "1560.00",
             "refund_amount": "1560.00",
             "currency": "EUR",
-            "refund_date": "2026-11-26",
+            "refund_date": Day(3),
             "cause": "nuestro proceso de cobro procesó dos veces el mismo lote de tarjetas",
         },
         [],
@@ -824,7 +909,7 @@ CASES: list[DemoCase] = [
             "amount_correct": "1242.00",
             "refund_amount": "138.00",
             "currency": "USD",
-            "refund_date": "2026-11-16",
+            "refund_date": Day(-7),
             "cause": "our system used last year's price list",
         },
         [
@@ -833,8 +918,8 @@ CASES: list[DemoCase] = [
                 "out",
                 "Invoice INV-20876 charged you $1,380 instead of $1,242. Our "
                 "system used last year's price list; that was our mistake. We refunded the "
-                "$138 difference today; it reaches your card by 16 November. I will write "
-                "again on 17 November by noon to check it arrived. Call me on "
+                "$138 difference today; it reaches your card by {day:-7}. I will write "
+                "again on {day:-6} by noon to check it arrived. Call me on "
                 "+44 20 7946 0104.",
                 "INV-20876: refund of $138",
             ),
@@ -898,7 +983,7 @@ CASES: list[DemoCase] = [
             "invoice_number": "INV-20612",
             "amount": "1875.50",
             "currency": "GBP",
-            "due_date": "2026-11-14",
+            "due_date": Day(-9),
             "pay_link": "https://pay.northwind.example/INV-20612",
         },
         [
@@ -906,7 +991,7 @@ CASES: list[DemoCase] = [
                 215,
                 "out",
                 "A reminder that invoice INV-20612 for £1,875.50 was due on "
-                "14 November. You can pay it here: https://pay.northwind.example/INV-20612. "
+                "{day:-9}. You can pay it here: https://pay.northwind.example/INV-20612. "
                 "Our payment terms ask us to remind you on the due date. If something is "
                 "wrong with the invoice, call me on +44 20 7946 0104.",
                 "Invoice INV-20612 due today",
@@ -927,7 +1012,7 @@ CASES: list[DemoCase] = [
             "invoice_number": "FAC-7590",
             "amount": "12400.00",
             "currency": "MXN",
-            "due_date": "2026-11-07",
+            "due_date": Day(-16),
             "pay_link": "https://pay.northwind.example/FAC-7590",
         },
         [
@@ -935,7 +1020,7 @@ CASES: list[DemoCase] = [
                 383,
                 "out",
                 "Le recordamos que la factura FAC-7590 de 12.400,00 MXN vence hoy, "
-                "7 de noviembre. Puede pagarla aquí: https://pay.northwind.example/FAC-7590. "
+                "{day:-16}. Puede pagarla aquí: https://pay.northwind.example/FAC-7590. "
                 "Si hay algún problema con la factura, llámeme al +34 910 000 103.",
                 "Factura FAC-7590: vence hoy",
             ),
@@ -963,7 +1048,7 @@ CASES: list[DemoCase] = [
             "invoice_number": "FAC-7655",
             "amount": "2350.00",
             "currency": "EUR",
-            "due_date": "2026-11-26",
+            "due_date": Day(3),
             "pay_link": "https://pay.northwind.example/FAC-7655",
         },
         [],
@@ -981,7 +1066,7 @@ CASES: list[DemoCase] = [
             "invoice_number": "INV-20555",
             "amount": "640.00",
             "currency": "GBP",
-            "due_date": "2026-10-30",
+            "due_date": Day(-24),
             "pay_link": "https://pay.northwind.example/INV-20555",
         },
         [
@@ -1012,7 +1097,7 @@ CASES: list[DemoCase] = [
             "order_number": "6977",
             "product": "chair covers",
             "return_reason": "no longer needed",
-            "purchase_date": "2026-09-02",
+            "purchase_date": Day(-82),
             "policy_clause": "returns within 30 days, unused",
         },
         [
@@ -1038,7 +1123,7 @@ CASES: list[DemoCase] = [
             "order_number": "7102",
             "product": "toallas de baño",
             "return_reason": "color distinto",
-            "purchase_date": "2026-08-20",
+            "purchase_date": Day(-95),
             "policy_clause": "devoluciones en 30 días, sin usar",
         },
         [
@@ -1069,7 +1154,7 @@ CASES: list[DemoCase] = [
             "order_number": "8012",
             "product": "sterilisation pouches",
             "return_reason": "ordered too many",
-            "purchase_date": "2026-11-10",
+            "purchase_date": Day(-13),
             "policy_clause": "medical consumables cannot be returned once opened",
         },
         [],
@@ -1089,9 +1174,9 @@ CASES: list[DemoCase] = [
             "metric": "response rate",
             "target": "3%",
             "actual": "1.1%",
-            "period": "October",
+            "period": "{month:-1}",
             "cause": "we mailed the catalogue two weeks late, after most customers had ordered",
-            "plan": "mail a shorter winter catalogue on 1 December, with the mailing date fixed "
+            "plan": "mail a shorter winter catalogue on {day:8}, with the mailing date fixed "
             "two weeks ahead of the season",
         },
         [],
@@ -1110,17 +1195,16 @@ CASES: list[DemoCase] = [
             "metric": "pedidos",
             "target": "150",
             "actual": "40",
-            "period": "la primera quincena de noviembre",
+            "period": "la primera quincena de {month:0}",
             "cause": "enviamos la campaña a una lista desactualizada",
-            "plan": "depurar la lista con sus clientes de este año y repetir el envío "
-            "el 1 de diciembre",
+            "plan": "depurar la lista con sus clientes de este año y repetir el envío el {day:8}",
         },
         [
             Step(
                 70,
                 "out",
                 "La campaña de Navidad ha traído 40 pedidos, frente a los 150 que "
-                "le prometimos para el 15 de noviembre. La enviamos a una lista de contactos "
+                "le prometimos para el {day:-8}. La enviamos a una lista de contactos "
                 "desactualizada: fue un error nuestro. Le propongo dos opciones: repetir el envío "
                 "con la lista corregida sin coste, o devolverle el 60 % de la tarifa. Dígame cuál "
                 "prefiere. Le llamaré el lunes a las 10:00. Mi teléfono es +34 910 000 101.",
@@ -1134,7 +1218,7 @@ CASES: list[DemoCase] = [
         "liam@harbourhotels.example",
         "james@northwind.example",
         "poor_results",
-        "Linen service: 12% of deliveries late in October (target 2%)",
+        "Linen service: 12% of deliveries late in {month:-1} (target 2%)",
         "medium",
         "ours",
         400,
@@ -1143,20 +1227,20 @@ CASES: list[DemoCase] = [
             "metric": "late deliveries",
             "target": "2%",
             "actual": "12%",
-            "period": "October",
+            "period": "{month:-1}",
             "cause": "we were one driver short all month",
-            "plan": "cover your route with a second van from tomorrow, until a new driver starts "
-            "on 30 November",
+            "plan": "cover your route with a second van from {day:1}, until a new driver starts "
+            "on {day:7}",
         },
         [
             Step(
                 398,
                 "out",
-                "In October 12% of your linen deliveries were late; our target is "
+                "In {month:-1} 12% of your linen deliveries were late; our target is "
                 "2%. We were one driver short all month and did not tell you. We have hired a "
                 "driver who starts on Monday. I will send you the figures for the first two "
-                "weeks of November on 16 November. Call me on +44 20 7946 0102.",
-                "Your October linen deliveries",
+                "weeks of {month:0} on {day:-7}. Call me on +44 20 7946 0102.",
+                "Your {month:-1} linen deliveries",
             ),
             Step(397, "state", "notified"),
             Step(200, "state", "resolving"),
@@ -1178,7 +1262,7 @@ CASES: list[DemoCase] = [
             "what_promised": "same-day restocking for all 12 stores",
             "what_possible": "next-day restocking, or same-day for the 4 London stores",
             "promised_by": "our sales team",
-            "deadline": "2026-12-01",
+            "deadline": Day(8),
         },
         [],
     ),
@@ -1197,7 +1281,7 @@ CASES: list[DemoCase] = [
                 "entrega en obra a pie de calle; la grúa la contratamos aparte a medias"
             ),
             "promised_by": "nuestro equipo comercial",
-            "deadline": "2026-12-05",
+            "deadline": Day(12),
         },
         [
             Step(
@@ -1214,24 +1298,24 @@ CASES: list[DemoCase] = [
         "noah@patelpharmacy.example",
         "priya@northwind.example",
         "overpromised",
-        "Custom packaging promised for December not possible before January",
+        "Custom packaging promised for {month:1} not possible before {month:2}",
         "medium",
         "ours",
         200,
         {
-            "what_promised": "custom printed packaging by 1 December",
-            "what_possible": "custom printed packaging by 12 January, plain packaging meanwhile",
+            "what_promised": "custom printed packaging by {day:8}",
+            "what_possible": "custom printed packaging by {day:50}, plain packaging meanwhile",
             "promised_by": "our sales team",
-            "deadline": "2026-12-01",
+            "deadline": Day(8),
         },
         [
             Step(
                 198,
                 "out",
-                "We promised your custom printed packaging by 1 December, and we "
-                "cannot make that date: our printer's next free slot is 5 January. We should "
+                "We promised your custom printed packaging by {day:8}, and we "
+                "cannot make that date: our printer's next free slot is {day:43}. We should "
                 "have checked before promising. We can send plain packaging now at no charge "
-                "and the printed one by 12 January, or cancel the packaging order with a full "
+                "and the printed one by {day:50}, or cancel the packaging order with a full "
                 "refund. Tell us which you prefer. I will write again on Thursday by 17:00. "
                 "Call me on +44 20 7946 0104.",
                 "Your custom packaging date",
@@ -1255,11 +1339,11 @@ CASES: list[DemoCase] = [
                 "service": "online ordering portal"
                 if lang == "en"
                 else "portal de pedidos en línea",
-                "started_at": "2026-11-23T06:30:00+00:00",
+                "started_at": Ago(2.5),
                 "impact": impact,
-                "cause": "a database upgrade we ran last night failed"
+                "cause": "a database upgrade we ran overnight failed"
                 if lang == "en"
-                else "una actualización de la base de datos que hicimos anoche falló",
+                else "una actualización de la base de datos que hicimos durante la noche falló",
             },
             steps,
         )
@@ -1387,7 +1471,7 @@ def load_demo(db: Database, *, now: dt.datetime | None = None) -> DemoResult:
     # The portal outage above hit many customers at once: it runs as one incident.
     from frankly.incidents import load_demo_incident
 
-    load_demo_incident(db)
+    load_demo_incident(db, now=now)
     # Promises kept and missed, chased cases, milestones, a code, a review.
     from frankly.cadence import load_demo_cadence
 
@@ -1410,10 +1494,10 @@ def _load_case(
         db,
         customer_id=customer_ids[spec.customer],
         kind=spec.kind,
-        title=spec.title,
+        title=spec.title_at(now),
         severity=spec.severity,
         fault=spec.fault,
-        facts=spec.facts,
+        facts=spec.facts_at(now),
         owner_id=agent_ids[owner_email],
         external_ref=spec.ref,
         known_at=ago(spec.known_hours),
@@ -1422,19 +1506,22 @@ def _load_case(
     )
     for step in sorted(spec.steps, key=lambda s: -s.hours):
         at = ago(step.hours)
+        # Texts that name dates name them relative to the day the demo is loaded.
+        value = _resolve(step.value, now, spec.language, spec.timezone)
+        subject = _resolve(step.subject, now, spec.language, spec.timezone)
         if step.kind == "state":
-            cases.change_state(db, case.id, step.value, author=owner_email, at=at)
+            cases.change_state(db, case.id, value, author=owner_email, at=at)
         elif step.kind == "note":
-            cases.add_note(db, case.id, step.value, author=owner_email, at=at)
+            cases.add_note(db, case.id, value, author=owner_email, at=at)
         elif step.kind == "fact":
-            cases.record_facts(db, case.id, step.value, author=owner_email, at=at)
+            cases.record_facts(db, case.id, value, author=owner_email, at=at)
         elif step.kind == "in":
             cases.add_message(
                 db,
                 case.id,
                 direction="in",
-                body=step.value,
-                subject=step.subject,
+                body=value,
+                subject=subject,
                 sender=spec.customer,
                 author=spec.customer,
                 at=at,
@@ -1444,8 +1531,8 @@ def _load_case(
                 db,
                 case.id,
                 direction="out",
-                body=step.value,
-                subject=step.subject,
+                body=value,
+                subject=subject,
                 status="sent",
                 sender=owner_email,
                 author=owner_email,

@@ -169,8 +169,10 @@ def _follow_up_and_review(db: Database, demo: list[Case], now: dt.datetime) -> N
             missed="We packed the wrong colour and only found out when the customer wrote.",
             why="Two products that differ only in colour share one shelf label, and nobody "
             "checks the colour before dispatch.",
-            changes="Separate bins and labels for each colour; a photo check of the item "
-            "against the order before dispatch. Wrong-item playbook: add the photo step.",
+            # Written for the customer: the follow-up quotes it to them.
+            changes="Each colour now has its own bin and label, and we check a photo of "
+            "every item against the order before it leaves our warehouse.",
+            language="en",
             author="maria@northwind.example",
             at=now,
         )

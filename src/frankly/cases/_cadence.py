@@ -480,17 +480,23 @@ def complete_review(
     missed: str,
     why: str,
     changes: str,
+    language: str | None = None,
     author: str = "system",
     at: dt.datetime | None = None,
 ) -> Review:
     """Write the lessons learned: what was missed, why, what changes so it does not repeat.
 
-    A case already followed up becomes ``reviewed``. Raises ``InvalidInput`` (an empty
-    answer), ``NotFound`` or ``Conflict`` (done already).
+    ``changes`` is what the customer's follow-up tells them changed, quoted as written:
+    write it for the customer. ``language`` is the language it is written in (default:
+    detected); a follow-up in another language says nothing about changes rather than
+    quote them in the wrong one. A case already followed up becomes ``reviewed``. Raises
+    ``InvalidInput`` (an empty answer, an unknown language), ``NotFound`` or ``Conflict``
+    (done already).
     """
     missed = v.text(missed, "missed", max_length=10_000)
     why = v.text(why, "why", max_length=10_000)
     changes = v.text(changes, "changes", max_length=10_000)
+    language = _changes_language(changes, language)
     now = at or utcnow()
     with db.transaction() as session:
         found = session.get(Review, review_id)
@@ -511,7 +517,13 @@ def complete_review(
             case,
             "review_completed",
             author,
-            {"review_id": review.id, "missed": missed, "why": why, "changes": changes},
+            {
+                "review_id": review.id,
+                "missed": missed,
+                "why": why,
+                "changes": changes,
+                "language": language,
+            },
             at=now,
         )
         if case.state == "followed_up":
@@ -525,6 +537,20 @@ def complete_review(
             )
             case.state = "reviewed"
         return review
+
+
+def _changes_language(changes: str, language: str | None) -> str | None:
+    if language is not None:
+        language = language.strip().lower()
+        if not language.isalpha() or not 2 <= len(language) <= 3:
+            raise InvalidInput(
+                f"{language!r} is not a language code: write en, es, ...", field="language"
+            )
+        return language
+    from frankly.text.language import detect
+
+    found, confidence = detect(changes)
+    return found if confidence >= 0.5 else None
 
 
 def list_reviews(
@@ -627,7 +653,7 @@ def compose_into(
     assert customer is not None
     owner = session.get(Agent, case.owner_id) if case.owner_id else None
     stage_type = stage_type or stage
-    composed = _compose(case, customer, owner, stage, stage_type, now)
+    composed = _compose(session, case, customer, owner, stage, stage_type, now)
     subject, body, next_at, used_stage = composed
     if extra is not None:
         from frankly.cadence._texts import fill, texts
@@ -637,7 +663,7 @@ def compose_into(
             str(texts(customer.language)[extra[0]]),
             percent=code.percent,
             code=code.code,
-            expires=code.expires_at.strftime("%Y-%m-%d") if code.expires_at else "",
+            expires=_written_date(customer, code.expires_at, now) if code.expires_at else "",
         )
         body = _before_signature(body, line)
     if stage_type in _NO_PROMISE:
@@ -685,6 +711,7 @@ def compose_into(
 
 
 def _compose(
+    session: Session,
     case: Case,
     customer: Customer,
     owner: Agent | None,
@@ -702,7 +729,18 @@ def _compose(
         if stage_id is None:
             stage_id = next((s.id for s in playbook.stages.values() if s.type == stage_type), None)
         if stage_id is not None:
-            composed = draft(CaseView(case, customer, owner), stage_id, "email", now=now)
+            events = list(
+                session.scalars(
+                    select(Event)
+                    .where(
+                        Event.case_id == case.id,
+                        Event.kind.in_(("option_chosen", "review_completed")),
+                    )
+                    .order_by(Event.id)
+                )
+            )
+            view = CaseView(case, customer, owner, events)
+            composed = draft(view, stage_id, "email", now=now)
             return composed.subject or case.title, composed.body, composed.next_update_at, stage_id
     except ImportError:  # the composer is not installed
         pass
@@ -734,7 +772,7 @@ def _fallback(
         "first_name": customer.name.split()[0] if customer.name else "",
         "title": case.title,
         "milestone": milestone_text,
-        "next_update": next_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "next_update": _written_moment(customer, next_at, now),
         "owner_name": owner.name if owner else "",
         "owner_phone": (owner.phone if owner else None) or "",
         "invoice": facts.get("invoice_number", ""),
@@ -745,6 +783,26 @@ def _fallback(
     subject = fill(template["subject"], **values)
     body = fill(template["body"], **values).strip()
     return subject, body, next_at, stage
+
+
+def _formatter(customer: Customer, now: dt.datetime) -> Any:
+    from frankly.compose import Formatter
+    from frankly.playbooks import load_library
+
+    lang = customer.language or "en"
+    library = load_library()
+    if lang not in library.languages:
+        lang = "en"
+    return Formatter.for_language(library, lang, customer.timezone or "UTC", now=now)
+
+
+def _written_date(customer: Customer, moment: dt.datetime, now: dt.datetime) -> str:
+    """A date in a draft as the customer reads it (never ISO), compared with ``now``."""
+    return str(_formatter(customer, now).date(moment))
+
+
+def _written_moment(customer: Customer, moment: dt.datetime, now: dt.datetime) -> str:
+    return str(_formatter(customer, now).datetime(moment))
 
 
 def _before_signature(body: str, line: str) -> str:

@@ -6,13 +6,15 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import select
+
 from frankly.cases import _validate as v
 from frankly.cases._cases import CaseView, _case, make_message_id
 from frankly.cases._timeline import record
 from frankly.compose import draft
 from frankly.errors import InvalidInput
 from frankly.store import Database
-from frankly.store.models import Agent, Commitment, Customer, Message, utcnow
+from frankly.store.models import Agent, Commitment, Customer, Event, Message, utcnow
 
 # The composer's channels and the register's: a call script is kept as a phone message.
 _MESSAGE_CHANNEL = {"email": "email", "sms": "sms", "call": "phone"}
@@ -49,8 +51,12 @@ def save_draft(
         customer = session.get(Customer, case.customer_id)
         assert customer is not None
         owner = session.get(Agent, case.owner_id) if case.owner_id else None
+        # The timeline tells the draft what the customer chose and what the review changed.
+        events = list(
+            session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.id))
+        )
         composed = draft(
-            CaseView(case, customer, owner),
+            CaseView(case, customer, owner, events),
             stage,
             channel,
             lang,

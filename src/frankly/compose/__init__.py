@@ -4,9 +4,9 @@
 a draft as a ``Message`` with its proposed next-update ``Commitment``.
 """
 
-from frankly.compose._draft import Draft, draft
-from frankly.compose._format import Formatter
-from frankly.compose._render import CaseInfo, Party, render_sample
+from frankly.compose._draft import Draft, draft, recorded_from
+from frankly.compose._format import Formatter, When
+from frankly.compose._render import CaseInfo, Party, Recorded, render_sample
 from frankly.compose._schedule import WorkingHours, next_update_time
 
 __all__ = [
@@ -14,8 +14,11 @@ __all__ = [
     "Draft",
     "Formatter",
     "Party",
+    "Recorded",
+    "When",
     "WorkingHours",
     "draft",
     "next_update_time",
+    "recorded_from",
     "render_sample",
 ]

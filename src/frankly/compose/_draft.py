@@ -8,8 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from frankly.compose._format import Formatter
-from frankly.compose._render import CaseInfo, Party, build_context, render, stage_text
+from frankly.compose._format import Formatter, When
+from frankly.compose._render import (
+    CaseInfo,
+    Party,
+    Recorded,
+    build_context,
+    render,
+    stage_text,
+)
 from frankly.compose._schedule import WorkingHours, next_update_time
 from frankly.errors import InvalidInput
 from frankly.playbooks import (
@@ -21,6 +28,7 @@ from frankly.playbooks import (
     Playbook,
     load_library,
 )
+from frankly.playbooks._templates import references
 from frankly.store.models import utcnow
 
 
@@ -79,6 +87,7 @@ def draft(
     library: Library | None = None,
     playbooks_dirs: Sequence[str | Path] | None = None,
     hours: WorkingHours | None = None,
+    recorded: Recorded | None = None,
 ) -> Draft:
     """Render ``stage`` of the case's playbook for ``channel`` in ``lang`` (default: customer's).
 
@@ -87,6 +96,10 @@ def draft(
     ``NoText`` (no text in that language), ``MissingFacts`` (naming each fact and its
     question), or ``InvalidInput`` (a fact of the wrong type, a case with no owner to name
     as the contact, an unknown channel).
+
+    ``now`` (default: the clock) is the moment of writing: every date is compared with it
+    in the customer's time zone. ``recorded`` (default: read from a ``CaseView``'s events)
+    is what the case records beyond its facts: the option chosen, the review's changes.
     """
     case, customer, owner = _parts(case_view_or_case)
     if channel not in CHANNELS:
@@ -126,7 +139,9 @@ def draft(
         hours=hours or WorkingHours.from_env(),
         customer_tz=customer.timezone,
     )
-    fmt = Formatter.for_language(library, lang, customer.timezone or "UTC")
+    fmt = Formatter.for_language(library, lang, customer.timezone or "UTC", now=now)
+    if recorded is None:
+        recorded = recorded_from(case, getattr(case_view_or_case, "events", None) or [])
     context, chosen = build_context(
         playbook,
         library,
@@ -141,10 +156,19 @@ def draft(
         fault=case.fault,
         next_update_at=next_at,
         fmt=fmt,
-        today=fmt.local(now).date(),
+        recorded=recorded,
     )
     rendered = render(playbook, library, stage, channel, lang, context)
-    warnings: list[str] = []
+    warnings = _date_warnings(playbook, stage, channel, lang, context)
+    uses_changes = "changes" in _used_names(playbook, stage, channel, lang)
+    if stage_def.type == "follow_up" and uses_changes and context["changes"] is None:
+        warnings.append(
+            "No lessons-learned review with changes in "
+            f"{lang!r} yet: this follow-up says nothing about what changed"
+            if not recorded.changes
+            else f"The review's changes are written in {recorded.changes_language!r}, not "
+            f"{lang!r}: this follow-up says nothing about what changed"
+        )
     if channel == "sms" and len(rendered.body) > SMS_LIMIT:
         warnings.append(
             f"The SMS is {len(rendered.body)} characters; the limit is {SMS_LIMIT}: shorten it"
@@ -170,6 +194,74 @@ def draft(
         warnings=warnings,
         recipient=customer.phone if channel in ("sms", "call") else customer.email,
     )
+
+
+def recorded_from(case: Any, events: Sequence[Any]) -> Recorded:
+    """What a case's timeline records for its drafts: the latest option chosen, the
+    changes of its completed review, and when it was resolved."""
+    chosen = chosen_text = changes = changes_language = None
+    for event in events:
+        payload = event.payload or {}
+        if event.kind == "option_chosen":
+            chosen, chosen_text = payload.get("option"), payload.get("text")
+        elif event.kind == "review_completed" and payload.get("changes"):
+            changes, changes_language = payload["changes"], payload.get("language")
+    if changes and not changes_language:
+        changes_language = _language_of(changes)
+    return Recorded(
+        chosen=chosen,
+        chosen_text=chosen_text,
+        changes=changes,
+        changes_language=changes_language,
+        resolved_at=getattr(case, "resolved_at", None),
+    )
+
+
+def _language_of(text: str) -> str | None:
+    from frankly.text.language import detect
+
+    lang, confidence = detect(text)
+    return lang if confidence >= 0.5 else None
+
+
+def _date_warnings(
+    playbook: Playbook, stage: str, channel: str, lang: str, context: dict[str, Any]
+) -> list[str]:
+    """A warning for each date the message relies on still to come that has passed."""
+    used = _used_names(playbook, stage, channel, lang)
+    out = []
+    for name, spec in playbook.facts.items():
+        value = context["facts"].get(name)
+        if not spec.future or name not in used or not isinstance(value, When):
+            continue
+        if value.over:
+            days = -value.days
+            ago = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
+            out.append(
+                f"The fact {name} ({value.day.isoformat()}, {ago}) is already past and the "
+                f"message relies on it: check it and record the new date "
+                f"({spec.question_in('en')})"
+            )
+    return out
+
+
+def _used_names(playbook: Playbook, stage: str, channel: str, lang: str) -> set[str]:
+    text = playbook.stage(stage).texts[lang]
+    if channel == "email":
+        sources = [text.email_subject, text.email_body]
+    elif channel == "sms":
+        sources = [text.sms]
+    else:
+        call = text.call
+        sources = [call.opening, call.facts, call.admission, call.closing, call.options or ""]
+        sources += [part for qa in call.questions for part in qa] + list(call.calm)
+    if "remedies" in " ".join(sources) or channel == "call":
+        sources += [t for r in playbook.remedies for t in r.text.values()]
+    used: set[str] = set()
+    for source in sources:
+        names, facts, _ = references(source)
+        used |= names | facts
+    return used
 
 
 def _stage_requires(playbook: Playbook, stage: str) -> list[str]:

@@ -46,6 +46,22 @@ class CaseInfo:
     ref: str | None = None
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What the case records beyond its facts, for sentences that may only say what is so.
+
+    ``chosen``: the id of the option the customer chose (and ``chosen_text``, its words);
+    ``changes``: what the lessons-learned review says changes, when written in the
+    message's language; ``resolved_at``: when the case was resolved.
+    """
+
+    chosen: str | None = None
+    chosen_text: str | None = None
+    changes: str | None = None
+    changes_language: str | None = None
+    resolved_at: dt.datetime | None = None
+
+
 @dataclass
 class Rendered:
     """What one channel of one stage rendered to."""
@@ -90,10 +106,17 @@ def build_context(
     fault: str,
     next_update_at: dt.datetime,
     fmt: Formatter,
-    today: dt.date,
+    today: dt.date | None = None,
+    recorded: Recorded | None = None,
 ) -> tuple[dict[str, Any], list[Remedy]]:
-    """The names a template can use (see docs/playbooks.md), and the remedies chosen."""
+    """The names a template can use (see docs/playbooks.md), and the remedies chosen.
+
+    Dates are compared with ``fmt.now`` in the customer's zone (``today``, when given,
+    is written as today's date).
+    """
+    recorded = recorded or Recorded()
     values = fact_values(playbook, facts, fmt)
+    changes = recorded.changes if recorded.changes_language in (None, lang) else None
     policy = {
         pid: library.policies.get(pid, {}).get(lang, {}).get("text", "")
         for pid in playbook.policies
@@ -110,7 +133,12 @@ def build_context(
         "stage": stage,
         "lang": lang,
         "policy": policy,
-        "today": fmt.date(today),
+        "today": fmt.when(today or fmt.today),
+        "since": fmt.since,
+        "chosen": recorded.chosen,
+        "chosen_text": recorded.chosen_text,
+        "changes": _sentence(changes) if changes else None,
+        "resolved_at": fmt.when(recorded.resolved_at) if recorded.resolved_at else None,
         "next_update": fmt.datetime(next_update_at),
         "next_update_date": fmt.date(next_update_at),
         "next_update_time": fmt.time(next_update_at),
@@ -121,6 +149,13 @@ def build_context(
     context["remedies"] = [t for r, t in texts if not r.extra]
     context["extras"] = [t for r, t in texts if r.extra]
     return context, chosen
+
+
+def _sentence(text: str) -> str:
+    """A note written by staff as a sentence for the customer: capital, full stop."""
+    text = " ".join(text.split())
+    text = text[:1].upper() + text[1:]
+    return text if text[-1:] in ".!?" else f"{text}."
 
 
 def _milestones(playbook: Playbook, facts: dict[str, Any], lang: str) -> list[str]:
@@ -251,8 +286,8 @@ def render_sample(
     playbook: Playbook, library: Library, stage_id: str, channel: str, lang: str
 ) -> str:
     """Render a stage with typical values: used to check templates when loading."""
-    fmt = Formatter.for_language(library, lang, "Europe/Madrid")
     now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+    fmt = Formatter.for_language(library, lang, "Europe/Madrid", now=now)
     context, _ = build_context(
         playbook,
         library,
@@ -267,7 +302,22 @@ def render_sample(
         fault=playbook.fault,
         next_update_at=now + dt.timedelta(days=1, hours=7),
         fmt=fmt,
-        today=now.date(),
+        recorded=SAMPLE_RECORDED.get(lang, Recorded()),
     )
     rendered = render(playbook, library, stage_id, channel, lang, context)
     return rendered.body
+
+
+# A sample case whose review is written, so the sentences about changes render too.
+SAMPLE_RECORDED = {
+    "en": Recorded(
+        changes="every order is now checked against its promised date two days before",
+        changes_language="en",
+        resolved_at=dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC),
+    ),
+    "es": Recorded(
+        changes="cada pedido se revisa ahora frente a su fecha prometida dos días antes",
+        changes_language="es",
+        resolved_at=dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC),
+    ),
+}

@@ -17,7 +17,7 @@ from typing import Any
 
 import jsonschema
 import yaml
-from jinja2 import TemplateSyntaxError
+from jinja2 import TemplateSyntaxError, nodes
 
 from frankly import config
 from frankly.playbooks._model import (
@@ -38,7 +38,13 @@ from frankly.playbooks._model import (
     StageText,
     Step,
 )
-from frankly.playbooks._templates import CONTEXT_NAMES, references
+from frankly.playbooks._templates import (
+    CONTEXT_NAMES,
+    RECORDED_NAMES,
+    environment,
+    prepare,
+    references,
+)
 
 ENV_DIRS = "FRANKLY_PLAYBOOKS_DIRS"
 # libyaml's loader when it is there: parsing is most of the time a load takes.
@@ -261,10 +267,12 @@ def _check_template(
     fact_names: set[str],
     policy_ids: set[str],
     out: list[Problem],
+    asserts: Sequence[str] = (),
 ) -> None:
     where = ".".join(map(str, path))
     try:
         names, facts, policies = references(source)
+        unguarded = unguarded_assertions(source, asserts, fact_names | RECORDED_NAMES)
     except TemplateSyntaxError as exc:
         out.append(
             Problem(
@@ -274,6 +282,16 @@ def _check_template(
             )
         )
         return
+    for lineno, sentence in unguarded:
+        out.append(
+            Problem(
+                doc.display,
+                doc.template_line(path, lineno),
+                f"the template {where} states an action or a check ({sentence!r}) without a "
+                "condition on what the case records: wrap it in {% if FACT %} (a fact that "
+                "records it), {% if changes %} (the review's changes) or {% if chosen %}",
+            )
+        )
     for name in sorted(names - CONTEXT_NAMES - fact_names):
         out.append(
             Problem(
@@ -300,6 +318,66 @@ def _check_template(
                 "under policies",
             )
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+def unguarded_assertions(
+    source: str, patterns: Sequence[str], recorded: set[str]
+) -> list[tuple[int, str]]:
+    """Sentences of a template that state an action or a check (``patterns``, a language
+    file's ``asserts``) with no condition on something the case records around them.
+
+    A sentence counts as guarded inside ``{% if X %}`` (or ``{% elif X %}``) when ``X``
+    names a fact, ``facts.X``, or another of ``recorded`` (``changes``, ``chosen``...).
+    Returns (line in the template, the sentence's words) for each unguarded one.
+    """
+    compiled = _patterns(tuple(patterns))
+    if not compiled:
+        return []
+    ast = environment().parse(prepare(source))
+    found: list[tuple[int, str]] = []
+
+    def names(node: nodes.Node) -> set[str]:
+        out = {n.name for n in node.find_all(nodes.Name)}
+        if isinstance(node, nodes.Name):
+            out.add(node.name)
+        return out
+
+    def walk(body: Iterable[nodes.Node], guarded: bool) -> None:
+        for node in body:
+            if isinstance(node, nodes.If):
+                walk(node.body, guarded or bool(names(node.test) & recorded))
+                for branch in node.elif_:
+                    walk([branch], guarded)
+                # An else branch holds when the condition is false: it is guarded only by
+                # a negated condition ("{% if not changes %}…{% else %}…").
+                negated = isinstance(node.test, nodes.Not) and bool(names(node.test) & recorded)
+                walk(node.else_, guarded or negated)
+            elif isinstance(node, nodes.Output):
+                for child in node.nodes:
+                    if isinstance(child, nodes.TemplateData) and not guarded:
+                        for pattern in compiled:
+                            for match in pattern.finditer(child.data):
+                                line = child.lineno + child.data.count("\n", 0, match.start())
+                                found.append((line, _sentence_at(child.data, match)))
+                    elif not guarded:
+                        walk(list(child.iter_child_nodes()), guarded)
+            else:
+                walk(list(node.iter_child_nodes()), guarded)
+
+    walk(ast.body, False)
+    return list(dict.fromkeys(found))
+
+
+def _sentence_at(text: str, match: re.Match[str]) -> str:
+    start = max(text.rfind(". ", 0, match.start()) + 1, text.rfind("\n", 0, match.start()) + 1)
+    ends = [i for i in (text.find(".", match.end()), text.find("\n", match.end())) if i >= 0]
+    end = min(ends) + 1 if ends else len(text)
+    return " ".join(text[start:end].split())
 
 
 def _find_line(source: str, name: str) -> int:
@@ -334,8 +412,14 @@ def _templates_of_stage(stage: dict[str, Any], lang: str) -> list[tuple[list[Any
 
 
 def _semantic_problems(
-    doc: _Doc, languages_known: dict[str, Any], policies: dict[str, dict[str, dict[str, str]]]
+    doc: _Doc,
+    languages_known: dict[str, Any],
+    policies: dict[str, dict[str, dict[str, str]]],
+    thorough: bool = False,
 ) -> list[Problem]:
+    """What is wrong beyond the schema. ``thorough`` (``frankly playbooks validate``) also
+    flags sentences that state an action or a check no recorded condition guards: worth
+    fixing, but not a reason to stop a business's playbook loading after an upgrade."""
     data = doc.data
     out: list[Problem] = []
     languages = list(data["title"])
@@ -355,6 +439,12 @@ def _semantic_problems(
         _check_texts(doc, ["facts", name, "question"], fact["question"], languages, out)
         if fact["type"] == "choice" and not fact.get("choices"):
             out.append(doc.problem(["facts", name], f"the choice fact {name!r} lists no choices"))
+        if fact.get("future") and fact["type"] not in ("date", "datetime"):
+            out.append(
+                doc.problem(
+                    ["facts", name, "future"], f"only a date or datetime fact is future ({name})"
+                )
+            )
         if fact["type"] != "choice" and fact.get("choices"):
             out.append(
                 doc.problem(["facts", name, "choices"], f"only a choice fact has choices ({name})")
@@ -382,7 +472,15 @@ def _semantic_problems(
     for i, remedy in enumerate(data["remedies"]):
         _check_texts(doc, ["remedies", i, "text"], remedy["text"], languages, out)
         for lang, source in remedy["text"].items():
-            _check_template(doc, ["remedies", i, "text", lang], source, fact_names, policy_ids, out)
+            _check_template(
+                doc,
+                ["remedies", i, "text", lang],
+                source,
+                fact_names,
+                policy_ids,
+                out,
+                _asserts(languages_known, lang) if thorough else (),
+            )
     cadence = data["cadence"]
     milestones = cadence.get("milestones") or []
     if milestones:
@@ -425,9 +523,19 @@ def _semantic_problems(
         for lang in languages:
             for path, source in _templates_of_stage(stage, lang):
                 _check_template(
-                    doc, ["stages", stage_id, *path], source, fact_names, policy_ids, out
+                    doc,
+                    ["stages", stage_id, *path],
+                    source,
+                    fact_names,
+                    policy_ids,
+                    out,
+                    _asserts(languages_known, lang) if thorough else (),
                 )
     return out
+
+
+def _asserts(languages_known: dict[str, Any], lang: str) -> tuple[str, ...]:
+    return tuple((languages_known.get(lang) or {}).get("asserts") or ())
 
 
 def _unique(doc: _Doc, items: list[dict[str, Any]], name: str, out: list[Problem]) -> None:
@@ -449,6 +557,7 @@ def _build(doc: _Doc, builtin: bool) -> Playbook:
             example=spec.get("example"),
             choices={k: dict(v) for k, v in (spec.get("choices") or {}).items()},
             currency=spec.get("currency"),
+            future=bool(spec.get("future", False)),
         )
         for name, spec in data["facts"].items()
     }
@@ -604,7 +713,7 @@ def _load_dir(
             continue
         local = _schema_problems(doc)
         if not local:
-            local = _semantic_problems(doc, shell.languages, shell.policies)
+            local = _semantic_problems(doc, shell.languages, shell.policies, thorough)
         if local:
             problems.extend(local)
             continue

@@ -113,6 +113,8 @@ class FactSpec:
     example: str | None = None
     choices: dict[str, dict[str, str]] = field(default_factory=dict)
     currency: str | None = None
+    # A date we expect still to come (a new delivery date): drafting warns once it passes.
+    future: bool = False
 
     def question_in(self, lang: str) -> str:
         return self.question.get(lang) or next(iter(self.question.values()), self.name)
@@ -135,6 +137,8 @@ class FactSpec:
             out["choices"] = {k: dict(v) for k, v in self.choices.items()}
         if self.currency:
             out["currency"] = self.currency
+        if self.future:
+            out["future"] = True
         return out
 
 

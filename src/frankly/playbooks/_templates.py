@@ -29,8 +29,17 @@ CONTEXT_NAMES = frozenset(
         "stage",
         "lang",
         "milestone_history",
+        # What the case records beyond facts, and time (see frankly.compose).
+        "since",
+        "chosen",
+        "chosen_text",
+        "changes",
+        "resolved_at",
     }
 )
+# Names that stand for something the case records: a sentence stating an action or a
+# check may only be written under a condition on one of these (or on a fact).
+RECORDED_NAMES = frozenset({"facts", "chosen", "chosen_text", "changes", "resolved_at"})
 _JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
 
 
@@ -47,7 +56,16 @@ def environment() -> SandboxedEnvironment:
         keep_trailing_newline=False,
     )
     env.filters["first_upper"] = first_upper
+    # ``{% if new_eta is upcoming %}``: a date still to come (today included);
+    # ``{% if new_eta is past %}``: one gone by. An unknown (None) date is neither.
+    env.tests["upcoming"] = lambda value: _day_of(value) is not None and not value.past
+    env.tests["past"] = lambda value: _day_of(value) is not None and bool(value.past)
     return env
+
+
+def _day_of(value: object) -> object:
+    # Date facts reach templates as frankly.compose.When (text that knows today).
+    return getattr(value, "day", None) if isinstance(value, str) else None
 
 
 def first_upper(value: object) -> str:
