@@ -138,15 +138,14 @@ def mark_sent(
     attempts: int | None = None,
     at: dt.datetime | None = None,
     confirmed_by: str | None = None,
-    recovered: bool = False,
 ) -> bool:
     """Record that a queued message was delivered; settle and open commitments.
 
     Returns False (and writes nothing) when the message is already marked sent, so two
     workers reporting the same message leave one event. ``confirmed_by`` notes on the
-    ``message_sent`` event how we know when it was not the server's reply (``recovery``,
-    ``no_reply``). With ``recovered``, only a job left ``committing`` by a worker whose
-    lease ran out is recorded, dated when it passed its commit point. Raises ``NotFound``.
+    ``message_sent`` event how we know when it was not the server's reply. A job left
+    ``committing`` by a dead worker is never recorded here: it is sent again (same
+    Message-ID) rather than assumed sent. Raises ``NotFound``.
     """
     now = at or utcnow()
     with db.transaction() as session:
@@ -154,10 +153,6 @@ def mark_sent(
         job = _job(session, message.id)
         if message.status == "sent" or (job is not None and job.state == "sent"):
             return False
-        if recovered:
-            if job is None or job.state != "committing" or not _expired(job, now):
-                return False
-            now = job.updated_at  # its worker wrote the final dot right after this
         if job is not None:
             job.state = "sent"
             job.locked_by = None
@@ -175,10 +170,6 @@ def mark_sent(
         record(session, case, "message_sent", worker, payload, at=now)
         after_sent(session, case, message, now, worker)
         return True
-
-
-def _expired(job: OutboxJob, now: dt.datetime) -> bool:
-    return job.locked_until is None or job.locked_until < now
 
 
 def mark_attempt_failed(
