@@ -132,6 +132,8 @@ class SmtpSender:
 
     def __init__(self, settings: SmtpSettings | None = None) -> None:
         self.settings = settings or SmtpSettings.from_env()
+        # Refused when the worker starts, not at the first message: nothing is half-sent.
+        self.settings.check_login_security()
         self._smtp: TwoPhaseSMTP | TwoPhaseSMTP_SSL | None = None
 
     def send(self, job: Job) -> None:
@@ -191,6 +193,7 @@ class SmtpSender:
                 smtp.starttls(context=self._tls())
                 smtp.ehlo()
             if s.user:
+                s.check_login_security()
                 smtp.login(s.user, s.password or "")
         except smtplib.SMTPAuthenticationError as exc:
             raise TemporaryFailure(
