@@ -47,6 +47,13 @@ from frankly.cases._checks import (
 )
 from frankly.cases._commitments import cancel_commitment, promise_update, settle_overdue
 from frankly.cases._drafts import save_draft
+from frankly.cases._inbound import (
+    accept_inbound,
+    get_inbound_review,
+    list_inbound_reviews,
+    reject_inbound,
+    set_contacts,
+)
 from frankly.cases._outbox import (
     Received,
     approve_message,
@@ -89,6 +96,7 @@ __all__ = [
     "NotAllowed",
     "Received",
     "Remedies",
+    "accept_inbound",
     "add_agent",
     "add_customer",
     "add_message",
@@ -112,12 +120,14 @@ __all__ = [
     "get_agent",
     "get_case",
     "get_customer",
+    "get_inbound_review",
     "get_message",
     "issue_code",
     "list_agents",
     "list_cases",
     "list_codes",
     "list_customers",
+    "list_inbound_reviews",
     "list_messages",
     "list_milestones",
     "list_remedies",
@@ -142,9 +152,11 @@ __all__ = [
     "record_facts",
     "record_milestone",
     "redeem_code",
+    "reject_inbound",
     "retry_message",
     "save_draft",
     "schedule_step",
+    "set_contacts",
     "settle_overdue",
     "show_case",
     "update_case",
