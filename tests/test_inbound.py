@@ -281,4 +281,6 @@ def test_the_api_answers_crafted_mail_with_422_or_holds_it(site: Site) -> None: 
     done = client.form(f"/inbox/review/{review_id}/accept", {"case_id": str(case_id)})
     assert done.status_code in (200, 303)
     assert any(m.message_id == "<w1@e.x>" for m in cases.show_case(site.db, case_id).messages)
-    assert "No hay correo pendiente de revisar." in client.get("/inbox/review").text  # Maria reads Spanish
+    assert (
+        "No hay correo pendiente de revisar." in client.get("/inbox/review").text
+    )  # Maria reads Spanish
