@@ -283,6 +283,34 @@ def _content(part: EmailMessage) -> str:
     return value if isinstance(value, str) else ""
 
 
+_ATTRIBUTION = re.compile(
+    r"(?im)^[ \t]*(?:"
+    r"on\b[^\n]{0,300}?(?:\n[^\n]{0,200}?)?\bwrote:"  # On Mon, 1 Dec 2026, Ana <a@x> wrote:
+    r"|el\b[^\n]{0,300}?(?:\n[^\n]{0,200}?)?\bescribi[oó]:"  # El lun, 1 dic 2026, Ana escribió:
+    r"|-{2,}\s*(?:original message|mensaje original|forwarded message|mensaje reenviado)\s*-{2,}"
+    r")[ \t]*$"
+)
+# Outlook's quoted header block: "From: …" then "Sent: …" (or "De: …" then "Enviado: …").
+_OUTLOOK = re.compile(
+    r"(?im)^[ \t]*(?:from|de):[^\n]*\n(?:[^\n]*\n){0,2}?[ \t]*(?:sent|enviado|date|fecha):"
+)
+_SIGNATURE = re.compile(r"(?m)^-- ?$")
+
+
+def strip_reply(text: str) -> str:
+    """What the writer wrote themselves: the quoted mail they answer ("On … wrote:",
+    «El … escribió:», Outlook's "From:/Sent:" block, "> " lines) and their signature
+    (after a "-- " line) taken off. The whole text when nothing of their own would remain."""
+    cut = len(text)
+    for pattern in (_ATTRIBUTION, _OUTLOOK, _SIGNATURE):
+        match = pattern.search(text)
+        if match is not None:
+            cut = min(cut, match.start())
+    own = "\n".join(line for line in text[:cut].splitlines() if not line.lstrip().startswith(">"))
+    own = _BLANKS.sub("\n\n", own).strip()
+    return own or text.strip()
+
+
 def html_to_text(markup: str) -> str:
     """Visible text of an HTML mail, line breaks kept."""
     markup = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", "", markup)
