@@ -27,6 +27,7 @@ from frankly.delivery import (
     SmtpSender,
     SmtpSettings,
     Worker,
+    claim,
     outbox_counts,
     parse_mail,
     start_background_worker,
@@ -348,6 +349,41 @@ def test_smtp_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
         SmtpSettings.from_env()
 
 
+def test_a_login_without_tls_is_refused_unless_allowed(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult
+
+        seen.append(mechanism)
+        return AuthResult(success=True, handled=False)
+
+    server = SmtpServer(Sink(), authenticator=authenticator, auth_require_tls=False)
+    server.start()
+    try:
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("FRANKLY_SMTP_USER", "frankly")
+        monkeypatch.setenv("FRANKLY_SMTP_PASSWORD", "s3cret")
+        [message_id] = queued(sqlite_db)
+        with pytest.raises(InvalidInput, match="FRANKLY_SMTP_ALLOW_PLAINTEXT_AUTH") as refused:
+            Worker(sqlite_db, cadence_every=None)  # the worker does not start
+        assert refused.value.field == "FRANKLY_SMTP_SECURITY"
+        settings = SmtpSettings(host="127.0.0.1", port=server.port, user="frankly", password="x")
+        job = claim(sqlite_db, "w", lease=dt.timedelta(0))  # free again at once
+        assert job is not None
+        with pytest.raises(InvalidInput, match="in the clear"):
+            SmtpSender(settings).send(job)
+        assert seen == [] and server.sink.total() == 0, "no password went out"
+        monkeypatch.setenv("FRANKLY_SMTP_ALLOW_PLAINTEXT_AUTH", "1")
+        Worker(sqlite_db, cadence_every=None, policy=FAST).run(until_empty=True)
+    finally:
+        server.stop()
+    assert seen and cases.get_message(sqlite_db, message_id).status == "sent"
+
+
 def test_login_with_user_and_password(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[str, str]] = []
 
@@ -365,6 +401,7 @@ def test_login_with_user_and_password(sqlite_db: Database, monkeypatch: pytest.M
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("FRANKLY_SMTP_USER", "frankly")
         monkeypatch.setenv("FRANKLY_SMTP_PASSWORD", "wrong")
+        monkeypatch.setenv("FRANKLY_SMTP_ALLOW_PLAINTEXT_AUTH", "1")  # a loopback relay
         [message_id] = queued(sqlite_db)
         worker(sqlite_db, policy=RetryPolicy(max_attempts=1)).run(until_empty=True)
         assert "refused the login for frankly" in (

@@ -24,6 +24,7 @@ from frankly.cases._timeline import REBUILT_FIELDS, record
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.store import Database
 from frankly.store._cadence_models import OutboxJob
+from frankly.store._inbound_models import InboundReview
 from frankly.store.models import LANGUAGES, Case, Commitment, Customer, Message, utcnow
 
 log = logging.getLogger(__name__)
@@ -108,15 +109,14 @@ def mark_sent(
     attempts: int | None = None,
     at: dt.datetime | None = None,
     confirmed_by: str | None = None,
-    recovered: bool = False,
 ) -> bool:
     """Record that a queued message was delivered; settle and open commitments.
 
     Returns False (and writes nothing) when the message is already marked sent, so two
     workers reporting the same message leave one event. ``confirmed_by`` notes on the
-    ``message_sent`` event how we know when it was not the server's reply (``recovery``,
-    ``no_reply``). With ``recovered``, only a job left ``committing`` by a worker whose
-    lease ran out is recorded, dated when it passed its commit point. Raises ``NotFound``.
+    ``message_sent`` event how we know when it was not the server's reply. A job left
+    ``committing`` by a dead worker is never recorded here: it is sent again (same
+    Message-ID) rather than assumed sent. Raises ``NotFound``.
     """
     now = at or utcnow()
     with db.transaction() as session:
@@ -124,10 +124,6 @@ def mark_sent(
         job = _job(session, message.id)
         if message.status == "sent" or (job is not None and job.state == "sent"):
             return False
-        if recovered:
-            if job is None or job.state != "committing" or not _expired(job, now):
-                return False
-            now = job.updated_at  # its worker wrote the final dot right after this
         if job is not None:
             job.state = "sent"
             job.locked_by = None
@@ -145,10 +141,6 @@ def mark_sent(
         record(session, case, "message_sent", worker, payload, at=now)
         after_sent(session, case, message, now, worker)
         return True
-
-
-def _expired(job: OutboxJob, now: dt.datetime) -> bool:
-    return job.locked_until is None or job.locked_until < now
 
 
 def mark_attempt_failed(
@@ -213,25 +205,39 @@ def mark_attempt_failed(
 class Received:
     """What happened to one inbound mail."""
 
-    message: Message
-    case_id: int
-    matched_by: str  # thread, address, tag, sender, new_case or duplicate
+    message: Message | None  # None when it was held for review
+    case_id: int | None  # the case it went to (or, held, the case it names)
+    matched_by: str  # thread, address, tag, new_case, duplicate or review
     new_case: bool = False
     chased: bool = False
+    review: InboundReview | None = None
 
     @property
     def duplicate(self) -> bool:
         return self.matched_by == "duplicate"
 
+    @property
+    def held(self) -> bool:
+        """Held in the review queue just now: the case was not touched."""
+        return self.matched_by == "review"
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "message_id": self.message.id,
-            "rfc_message_id": self.message.message_id,
+        rfc_id = self.message.message_id if self.message else None
+        if rfc_id is None and self.review is not None:
+            rfc_id = self.review.message_id
+        out: dict[str, Any] = {
+            "message_id": self.message.id if self.message else None,
+            "rfc_message_id": rfc_id,
             "case_id": self.case_id,
             "matched_by": self.matched_by,
             "new_case": self.new_case,
             "chased": self.chased,
         }
+        if self.review is not None:
+            out["review_id"] = self.review.id
+            out["review_status"] = self.review.status
+            out["review_reason"] = self.review.reason
+        return out
 
 
 def receive_inbound(
@@ -244,9 +250,15 @@ def receive_inbound(
     """Attach a customer's mail (raw RFC 822) to its case, or open a case for a new thread.
 
     The case is found by ``In-Reply-To``/``References``, then by the ``+case-N`` address
-    or ``[Case #N]`` subject tag. A mail that arrives before our first notice, or while a
+    or ``[Case #N]`` subject tag. A case-number tag or address can be typed by anyone, so
+    the mail goes on that case only when it comes from the case's customer (their email
+    or one of their ``contacts``) or answers a Message-ID that we sent on the case (which
+    only someone who received our mail can know: the customer, or whoever they forwarded
+    it to). Any other mail naming a case is held in the review queue (``Received.held``)
+    and does not touch the case. A mail that arrives before our first notice, or while a
     promised update is overdue, marks the case as chased. The same mail imported twice is
-    stored once. Raises ``InvalidInput`` for a mail without a sender or text.
+    stored once. Raises ``InvalidInput`` for a mail without a sender or text, or beyond
+    the limits of ``parse_mail``.
     """
     from frankly.delivery._inbound import parse_mail
 
@@ -255,70 +267,148 @@ def receive_inbound(
     triage = _triage(mail.body if not mail.subject else f"{mail.subject}\n\n{mail.body}")
     try:
         with db.transaction() as session:
-            existing = session.scalar(select(Message).where(Message.message_id == mail.message_id))
-            if existing is not None:
-                return Received(existing, existing.case_id, "duplicate")
-            case, matched_by = _find_case(session, mail)
+            duplicate = _already_received(session, mail.message_id)
+            if duplicate is not None:
+                return duplicate
+            case, matched_by, ours = _find_case(session, mail)
             new_case = case is None
             if case is None:
                 case = _open_case_for(session, mail, triage, author, now)
                 matched_by = "new_case"
             else:
+                customer = session.get(Customer, case.customer_id)
+                assert customer is not None
+                if not ours and mail.sender not in customer.known_addresses():
+                    review = _hold(session, mail, case, matched_by, triage, now)
+                    return Received(None, case.id, "review", review=review)
                 case = _case(session, case.id, for_update=True)
-            customer = session.get(Customer, case.customer_id)
-            assert customer is not None
-            language = _language(mail.language, triage, customer.language)
-            message = Message(
-                case_id=case.id,
-                direction="in",
-                channel="email",
-                language=language,
-                subject=mail.subject[:500] if mail.subject else None,
-                body=mail.body,
-                status="received",
-                author=mail.sender,
-                message_id=mail.message_id,
-                in_reply_to=mail.in_reply_to,
-                sender=mail.sender,
-                recipient=mail.recipients[0] if mail.recipients else None,
-                triage=triage,
-                attempts=0,
-                created_at=now,
-                received_at=now,
-            )
-            session.add(message)
-            session.flush()
-            payload = {
-                "message_id": message.id,
-                "channel": "email",
-                "language": language,
-                "subject": message.subject,
-                "matched_by": matched_by,
-            }
-            record(session, case, "message_received", mail.sender or author, payload, at=now)
+            message = store_inbound(session, case, mail, triage, matched_by, author, now)
             chased = False if new_case else _chase(session, case, now, author)
             return Received(message, case.id, matched_by, new_case=new_case, chased=chased)
     except IntegrityError:
         # Imported at the same moment by another process: it is there now.
         with db.reading() as session:
-            existing = session.scalar(select(Message).where(Message.message_id == mail.message_id))
-        if existing is None:
+            found = _already_received(session, mail.message_id)
+        if found is None:
             raise
+        return found
+
+
+def _already_received(session: Session, message_id: str) -> Received | None:
+    existing = session.scalar(select(Message).where(Message.message_id == message_id))
+    if existing is not None:
         return Received(existing, existing.case_id, "duplicate")
+    held = session.scalar(select(InboundReview).where(InboundReview.message_id == message_id))
+    if held is not None:
+        return Received(None, held.case_id, "duplicate", review=held)
+    return None
 
 
-def _find_case(session: Session, mail: Any) -> tuple[Case | None, str]:
-    for ref in mail.thread_ids:
-        case_id = session.scalar(select(Message.case_id).where(Message.message_id == ref))
-        if case_id is not None:
-            return session.get(Case, case_id), "thread"
+def store_inbound(
+    session: Session,
+    case: Case,
+    mail: Any,
+    triage: dict[str, Any] | None,
+    matched_by: str,
+    author: str,
+    now: dt.datetime,
+    extra: dict[str, Any] | None = None,
+) -> Message:
+    """Write an inbound mail on ``case`` (locked by the caller) with its event."""
+    customer = session.get(Customer, case.customer_id)
+    assert customer is not None
+    language = _language(mail.language, triage, customer.language)
+    message = Message(
+        case_id=case.id,
+        direction="in",
+        channel="email",
+        language=language,
+        subject=mail.subject[:500] if mail.subject else None,
+        body=mail.body,
+        status="received",
+        author=mail.sender,
+        message_id=mail.message_id,
+        in_reply_to=mail.in_reply_to,
+        sender=mail.sender,
+        recipient=mail.recipients[0] if mail.recipients else None,
+        triage=triage,
+        attempts=0,
+        created_at=now,
+        received_at=now,
+    )
+    session.add(message)
+    session.flush()
+    payload = {
+        "message_id": message.id,
+        "channel": "email",
+        "language": language,
+        "subject": message.subject,
+        "matched_by": matched_by,
+        **(extra or {}),
+    }
+    record(session, case, "message_received", mail.sender or author, payload, at=now)
+    return message
+
+
+def _hold(
+    session: Session,
+    mail: Any,
+    case: Case,
+    matched_by: str,
+    triage: dict[str, Any] | None,
+    now: dt.datetime,
+) -> InboundReview:
+    review = InboundReview(
+        status="pending",
+        case_id=case.id,
+        matched_by=matched_by,
+        reason=(
+            f"{mail.sender} is not a known address of the customer of case {case.id} "
+            f"(matched by {matched_by})"
+        )[:300],
+        message_id=mail.message_id,
+        in_reply_to=mail.in_reply_to,
+        sender=mail.sender,
+        sender_name=mail.sender_name,
+        recipient=mail.recipients[0] if mail.recipients else None,
+        subject=mail.subject,
+        body=mail.body,
+        language=mail.language,
+        triage=triage,
+        received_at=now,
+    )
+    session.add(review)
+    session.flush()
+    log.info("inbound mail from %s held for review (case %s)", mail.sender, case.id)
+    return review
+
+
+def _find_case(session: Session, mail: Any) -> tuple[Case | None, str, bool]:
+    """The case a mail names, how, and whether it answers a Message-ID we sent on it.
+
+    All thread ids are looked up in one query; the nearest one found wins.
+    """
+    ids = mail.thread_ids
+    if ids:
+        found = {
+            mid: (case_id, direction)
+            for mid, case_id, direction in session.execute(
+                select(Message.message_id, Message.case_id, Message.direction).where(
+                    Message.message_id.in_(ids)
+                )
+            )
+        }
+        for ref in ids:
+            if ref in found:
+                case_id, direction = found[ref]
+                return session.get(Case, case_id), "thread", direction == "out"
     hint = mail.case_hint()
     if hint is not None:
         case = session.get(Case, hint)
         if case is not None:
             by_address = any(f"+case-{hint}@" in r for r in mail.recipients)
-            return case, "address" if by_address else "tag"
-    return None, "new_case"
+            return case, "address" if by_address else "tag", False
+    return None, "new_case", False
 
 
 def _open_case_for(

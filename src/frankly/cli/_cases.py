@@ -243,6 +243,35 @@ def customer_list(
     console.print(table)
 
 
+@customer_app.command("contacts")
+@friendly
+def customer_contacts(
+    customer_id: Annotated[int, typer.Argument(help="The customer's id.")],
+    add: Annotated[
+        list[str] | None, typer.Option("--add", help="An address they also write from.")
+    ] = None,
+    remove: Annotated[
+        list[str] | None, typer.Option("--remove", help="An address to drop.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show or change the other addresses a customer writes from (their mail then goes
+    straight to their cases instead of the review queue)."""
+    db = open_db()
+    if add or remove:
+        customer = cases.set_contacts(db, customer_id, add=add, remove=remove)
+    else:
+        customer = cases.get_customer(db, customer_id)
+    if as_json:
+        print_json(
+            {"id": customer.id, "email": customer.email, "contacts": customer.contacts or []}
+        )
+        return
+    console.print(f"{customer.name}: {customer.email or '(no email)'}")
+    for address in customer.contacts or []:
+        console.print(f"  also {address}")
+
+
 @agent_app.command("add")
 @friendly
 def agent_add(

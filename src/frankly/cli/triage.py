@@ -23,7 +23,10 @@ from frankly.triage import TriageReport, triage
 def triage_command(
     files: list[str] = typer.Argument(
         None,
-        help="Files holding one message each (plain text or HTML email); '-' or none reads stdin.",
+        help=(
+            "Files holding one message each (UTF-8 text), or .eml / .mbox mail files (each "
+            "mail's own words: headers, quoted reply and signature off); '-' or none reads stdin."
+        ),
     ),
     output_format: str = typer.Option("text", "--format", help="text or json"),
     batch: bool = typer.Option(
@@ -40,7 +43,7 @@ def triage_command(
     if batch:
         _run_batch(sources, output_format, lang)
         return
-    reports = [(name, triage(_read(name), lang)) for name in sources]
+    reports = [(name, triage(text, lang)) for source in sources for name, text in _texts(source)]
     if output_format == "json":
         dicts = [{"source": name, **report.to_dict()} for name, report in reports]
         print_json(dicts[0] if len(dicts) == 1 else dicts)
@@ -51,13 +54,45 @@ def triage_command(
         _print_report(report)
 
 
+# The largest file read (a batch holds many messages), and the most of one message that
+# is triaged: the same 100,000 characters the API allows a message.
+MAX_FILE_BYTES = 50_000_000
+MAX_MESSAGE_CHARS = 100_000
+MAIL_SUFFIXES = (".eml", ".mbox")
+
+
 def _read(name: str) -> str:
-    if name == "-":
-        return sys.stdin.read()
-    try:
-        return Path(name).read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InvalidInput(f"Cannot read {name}: {exc.strerror or exc}.") from exc
+    """A UTF-8 text file, read by ``frankly check``'s rules: a binary file or one that is
+    not UTF-8 is refused, not guessed at."""
+    from frankly.cli.check import read_text
+
+    if name != "-":
+        try:
+            size = Path(name).stat().st_size
+        except OSError as exc:
+            raise InvalidInput(f"Cannot read {name}: {exc.strerror or exc}.") from exc
+        if size > MAX_FILE_BYTES:
+            raise InvalidInput(f"{name} is {size:,} bytes: the limit is {MAX_FILE_BYTES:,}.")
+    return read_text(name)
+
+
+def _texts(source: str) -> Iterator[tuple[str, str]]:
+    """The messages of one source: one for a text file, one per mail of an .eml/.mbox."""
+    if source == "-" or Path(source).suffix.lower() not in MAIL_SUFFIXES:
+        yield source, _read(source)[:MAX_MESSAGE_CHARS]
+        return
+    from frankly.delivery import parse_mail, read_mail_file, strip_reply
+
+    if Path(source).is_file() and Path(source).stat().st_size > MAX_FILE_BYTES:
+        raise InvalidInput(f"{source} is larger than {MAX_FILE_BYTES:,} bytes.")
+    mails = list(read_mail_file(source))
+    for number, raw in enumerate(mails, 1):
+        name = source if len(mails) == 1 else f"{source}#{number}"
+        try:
+            mail = parse_mail(raw)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{name}: {exc.message}", field=exc.field) from exc
+        yield name, strip_reply(mail.body)[:MAX_MESSAGE_CHARS]
 
 
 def _batch_rows(name: str) -> Iterator[dict[str, Any]]:

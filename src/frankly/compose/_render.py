@@ -19,7 +19,7 @@ from frankly.playbooks import (
     coerce,
     example,
 )
-from frankly.playbooks._templates import compile_template
+from frankly.playbooks._templates import TemplateLimit, compile_template, render_limited
 
 
 @dataclass(frozen=True)
@@ -248,7 +248,9 @@ def _render_call(
 
 def _render(source: str, context: dict[str, Any], where: str) -> str:
     try:
-        return compile_template(source).render(context)
+        return render_limited(compile_template(source), context)
+    except TemplateLimit as exc:
+        raise InvalidInput(f"The template {where} was stopped: {exc}", field="template") from exc
     except UndefinedError as exc:
         raise InvalidInput(f"The template {where} uses something it cannot know: {exc}") from exc
     except TemplateError as exc:

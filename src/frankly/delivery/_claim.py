@@ -9,7 +9,10 @@ Sending is a two-phase commit (see ``SmtpSender``): just before the SMTP commit 
 final dot of DATA) the job moves from ``sending`` to ``committing`` in its own short
 transaction, guarded by the claim (worker name and attempt number), so a worker whose lease
 was taken over can no longer finish the message. A ``committing`` job whose lease ran out
-had its dot written right after that commit: ``recover`` records it as sent, never resends.
+is claimed and sent again with the same Message-ID, never assumed sent: its worker died
+somewhere between that commit and the server's reply, and a server that was still
+processing the message when the connection dropped may have discarded it. A rare duplicate
+(which mail systems deduplicate by Message-ID) is chosen over a possible loss.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def claim(
     """Claim the next due job for ``worker`` (None when nothing is due).
 
     A job is due when it is queued and its next attempt time has come, or when it is
-    being sent by a worker whose lease has run out. With ``message_pk``, only that
+    being sent or committed by a worker whose lease has run out. With ``message_pk``, only that
     message's job is claimed, and a queued one is claimed even before its retry time.
     """
     now = now or utcnow()
@@ -83,7 +86,10 @@ def claim(
             .where(
                 or_(
                     and_(OutboxJob.state == "queued", due),
-                    and_(OutboxJob.state == "sending", OutboxJob.locked_until < now),
+                    and_(
+                        OutboxJob.state.in_(("sending", "committing")),
+                        OutboxJob.locked_until < now,
+                    ),
                 )
             )
             .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
@@ -96,7 +102,7 @@ def claim(
         job = session.scalar(stmt)
         if job is None:
             return None
-        interrupted = job.state == "sending"
+        interrupted = job.state in ("sending", "committing")
         job.state = "sending"
         job.attempts += 1
         job.locked_by = worker
@@ -171,21 +177,6 @@ def begin_commit(
         ).rowcount
     if changed != 1:
         raise ClaimLost(f"Message {job.message_pk} is no longer held by {job.worker}")
-
-
-def stale_commits(db: Database, now: dt.datetime | None = None, limit: int = 100) -> list[int]:
-    """Messages (pk) whose job is ``committing`` with a lease that ran out: their worker died
-    after the commit point, so the server has them."""
-    now = now or utcnow()
-    with db.reading() as session:
-        return list(
-            session.scalars(
-                select(OutboxJob.message_id)
-                .where(OutboxJob.state == "committing", OutboxJob.locked_until < now)
-                .order_by(OutboxJob.id)
-                .limit(limit)
-            )
-        )
 
 
 def outbox_counts(db: Database) -> dict[str, int]:

@@ -29,6 +29,10 @@ class SmtpSettings:
     ``FRANKLY_SMTP_CA_FILE`` (a PEM file of the certificate authorities to trust instead of
     the system's, for a relay with a private certificate) and ``FRANKLY_MAIL_FROM``
     (default ``Frankly <frankly@localhost>``).
+
+    A login (``FRANKLY_SMTP_USER``) over ``FRANKLY_SMTP_SECURITY=none`` would send the
+    password in the clear: it is refused unless ``FRANKLY_SMTP_ALLOW_PLAINTEXT_AUTH=1``
+    says so (a relay on the same machine, say).
     """
 
     host: str = "localhost"
@@ -39,6 +43,7 @@ class SmtpSettings:
     timeout: float = 30.0
     ca_file: str | None = None
     mail_from: str = "Frankly <frankly@localhost>"
+    allow_plaintext_auth: bool = False
 
     @classmethod
     def from_env(cls) -> SmtpSettings:
@@ -65,7 +70,19 @@ class SmtpSettings:
             timeout=_number("FRANKLY_SMTP_TIMEOUT", 30.0, float),
             ca_file=os.environ.get("FRANKLY_SMTP_CA_FILE") or None,
             mail_from=mail_from,
+            allow_plaintext_auth=_flag("FRANKLY_SMTP_ALLOW_PLAINTEXT_AUTH"),
         )
+
+    def check_login_security(self) -> None:
+        """Raise ``InvalidInput`` when a login would cross the network in the clear."""
+        if self.user and self.security == "none" and not self.allow_plaintext_auth:
+            raise InvalidInput(
+                f"FRANKLY_SMTP_USER is set but FRANKLY_SMTP_SECURITY is none: the password "
+                f"would go to {self.host}:{self.port} in the clear. Set FRANKLY_SMTP_SECURITY "
+                "to starttls or tls, or FRANKLY_SMTP_ALLOW_PLAINTEXT_AUTH=1 for a trusted "
+                "local relay",
+                field="FRANKLY_SMTP_SECURITY",
+            )
 
     @property
     def from_address(self) -> str:
@@ -108,6 +125,15 @@ class RetryPolicy:
         """The wait before the next try after ``attempts`` failed ones (1 → backoff, 2 → 2×…)."""
         seconds = self.backoff * (2 ** max(0, attempts - 1))
         return dt.timedelta(seconds=min(seconds, self.backoff_max))
+
+
+def _flag(name: str) -> bool:
+    value = (os.environ.get(name) or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise InvalidInput(f"{name} must be 1 or 0, not {value!r}", field=name)
 
 
 def _number(name: str, default: T, kind: type[T]) -> T:

@@ -9,8 +9,10 @@ when it reads the dot that ends DATA, and a client that dies before it records t
 sends it again. So the sender writes the whole message except that dot, calls
 ``job.on_commit`` (the worker records the job as ``committing``), and only then writes the
 dot. A crash before the commit leaves the server an unfinished message, which it drops when
-the connection closes; a crash after it is recovered as sent. Only the microseconds between
-the commit returning and the dot leaving remain uncertain.
+the connection closes. After it, nothing is known until the server's reply: a server that
+processes the message before answering (a filter, a queue write) may drop it if the client
+vanishes meanwhile. So a job left ``committing`` is sent again (same Message-ID), and so is
+a message whose reply never came: a rare duplicate rather than a possible loss.
 """
 
 from __future__ import annotations
@@ -51,11 +53,11 @@ class Abandoned(Exception):
     not record the commit): the server has nothing, and the job is not ours to report on."""
 
 
-class Unconfirmed(Exception):
-    """The end of the message went out but no reply came back: the server probably has it.
+class Unconfirmed(TemporaryFailure):
+    """The end of the message went out but no reply came back: the server may have it.
 
-    Recorded as sent (never sent again): SMTP cannot tell us more, and a duplicate reaches
-    the customer while a lost reply almost never means a lost message.
+    Retried like any temporary failure, with the same Message-ID: a message is recorded
+    sent only on the server's own "250", so a duplicate is possible, a loss is not.
     """
 
 
@@ -130,6 +132,8 @@ class SmtpSender:
 
     def __init__(self, settings: SmtpSettings | None = None) -> None:
         self.settings = settings or SmtpSettings.from_env()
+        # Refused when the worker starts, not at the first message: nothing is half-sent.
+        self.settings.check_login_security()
         self._smtp: TwoPhaseSMTP | TwoPhaseSMTP_SSL | None = None
 
     def send(self, job: Job) -> None:
@@ -189,6 +193,7 @@ class SmtpSender:
                 smtp.starttls(context=self._tls())
                 smtp.ehlo()
             if s.user:
+                s.check_login_security()
                 smtp.login(s.user, s.password or "")
         except smtplib.SMTPAuthenticationError as exc:
             raise TemporaryFailure(

@@ -1,11 +1,13 @@
 """The worker: claim a job, send it, report back; now and then run the cadence.
 
-Email is delivered exactly once in all but a microseconds-wide window. The SMTP sender
-stops right before the dot that ends DATA while the worker records the job as
+Email is delivered at least once, and recorded sent only on the server's own reply. The
+SMTP sender stops right before the dot that ends DATA while the worker records the job as
 ``committing`` (guarded by its claim), then writes the dot. A worker killed before that
 record leaves the server an unfinished message it discards; the job's lease runs out and
-it is sent again. A worker killed after it leaves a ``committing`` job, which ``recover``
-records as sent once its lease has run out. Every retry keeps the same Message-ID.
+it is sent again. A worker killed after it leaves a ``committing`` job: the server may be
+processing the message, may have accepted it, or may drop it when the connection goes;
+nobody can tell, so once the lease runs out the job is claimed and sent again. Every retry
+keeps the same Message-ID, so a rare duplicate is recognisable as one.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from frankly import cases, config
-from frankly.delivery._claim import Job, begin_commit, claim, outbox_counts, stale_commits
+from frankly.delivery._claim import Job, begin_commit, claim, outbox_counts
 from frankly.delivery._config import RetryPolicy
 from frankly.delivery._senders import (
     Abandoned,
@@ -32,7 +34,6 @@ from frankly.delivery._senders import (
     Sender,
     SmtpSender,
     TemporaryFailure,
-    Unconfirmed,
 )
 from frankly.errors import DatabaseUnavailable
 from frankly.store import Database, utcnow
@@ -68,7 +69,6 @@ class WorkerStats:
     deferred: int = 0
     failed: int = 0
     interrupted: int = 0
-    recovered: int = 0  # found committing after a crash, recorded as sent
     abandoned: int = 0  # stopped before the commit point: the claim was lost
     cadence_runs: int = 0
     errors: list[str] = field(default_factory=list)
@@ -76,7 +76,6 @@ class WorkerStats:
     def summary(self) -> str:
         extra = [
             f"resumed {self.interrupted} interrupted" if self.interrupted else "",
-            f"recovered {self.recovered} sent before a crash" if self.recovered else "",
             f"abandoned {self.abandoned}" if self.abandoned else "",
         ]
         return f"sent {self.sent}, deferred {self.deferred}, failed {self.failed}" + "".join(
@@ -105,11 +104,9 @@ class Worker:
         self.clock = clock
         self.stats = WorkerStats()
         self._last_cadence: float | None = None
-        self._last_recovery: float | None = None
 
     def run_once(self) -> bool:
         """Claim and deliver one job. Returns False when nothing was due."""
-        self._maybe_recover()
         job = claim(self.db, self.name, lease=dt.timedelta(seconds=self.policy.lease))
         if job is None:
             return False
@@ -118,19 +115,6 @@ class Worker:
             log.warning("resuming message %s after an interrupted attempt", job.message_pk)
         self.deliver(job)
         return True
-
-    def recover(self) -> int:
-        """Record as sent every job left ``committing`` by a worker that died after its
-        commit point (its lease ran out). Returns how many."""
-        found = 0
-        for message_pk in stale_commits(self.db, self.clock()):
-            if cases.mark_sent(
-                self.db, message_pk, worker=self.name, confirmed_by="recovery", recovered=True
-            ):
-                found += 1
-                log.warning("message %s recorded as sent after its worker died", message_pk)
-        self.stats.recovered += found
-        return found
 
     def deliver(self, job: Job) -> None:
         """Send one claimed job and record the outcome on its case."""
@@ -148,7 +132,7 @@ class Worker:
                 raise PermanentFailure(f"No sender for the {job.channel} channel")
             try:
                 sender.send(job)
-            except (DeliveryFailure, Abandoned, Unconfirmed):
+            except (DeliveryFailure, Abandoned):
                 raise
             except Exception as exc:  # a sender's bug: retried, then failed with the reason
                 log.exception("sender %s crashed on message %s", job.channel, job.message_pk)
@@ -158,17 +142,6 @@ class Worker:
             # the lease runs out and it is claimed again.
             self.stats.abandoned += 1
             log.warning("message %s abandoned: %s", job.message_pk, exc)
-            return
-        except Unconfirmed as exc:
-            log.warning("message %s: %s; recorded as sent", job.message_pk, exc)
-            if cases.mark_sent(
-                self.db,
-                job.message_pk,
-                worker=self.name,
-                attempts=job.attempts,
-                confirmed_by="no_reply",
-            ):
-                self.stats.sent += 1
             return
         except DeliveryFailure as exc:
             final = isinstance(exc, PermanentFailure) or job.attempts >= self.policy.max_attempts
@@ -228,17 +201,6 @@ class Worker:
     def _drained(self) -> bool:
         counts = outbox_counts(self.db)
         return counts["queued"] == counts["sending"] == counts["committing"] == 0
-
-    def _maybe_recover(self) -> None:
-        # A cheap indexed look, at most once per poll interval (and at least once a second).
-        import time
-
-        now = time.monotonic()
-        every = min(self.policy.poll, 1.0)
-        if self._last_recovery is not None and now - self._last_recovery < every:
-            return
-        self._last_recovery = now
-        self.recover()
 
     def _maybe_run_cadence(self) -> None:
         if self.cadence_every is None:

@@ -117,8 +117,18 @@ class Customer(Base):
     tier: Mapped[str] = mapped_column(String(20), default="standard")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Other addresses the customer writes from (a colleague, a personal mailbox): mail from
+    # them lands on the customer's cases instead of the review queue.
+    contacts: Mapped[list[str] | None] = mapped_column(JSONType)
 
     cases: Mapped[list[Case]] = relationship(back_populates="customer")
+
+    def known_addresses(self) -> set[str]:
+        """The addresses mail from this customer may come from (lower case)."""
+        known = {a.lower() for a in self.contacts or []}
+        if self.email:
+            known.add(self.email.lower())
+        return known
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +140,7 @@ class Customer(Base):
             "language": self.language,
             "tier": self.tier,
             "timezone": self.timezone,
+            "contacts": list(self.contacts or []),
             "created_at": _iso(self.created_at),
         }
 
