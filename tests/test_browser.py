@@ -294,6 +294,56 @@ def test_a_first_notice_in_spanish_from_today_to_the_customers_inbox(
     assert "(seguimiento)" in today_row.inner_text()
 
 
+def test_a_double_click_on_approve_and_send_mails_the_customer_once(
+    page: Any, server: Server
+) -> None:
+    db = server.db
+    case = cases.find_case_by_ref(db, "demo:09")
+    assert case is not None
+    sign_in(page, server, "james@northwind.example")
+    page.goto(f"{server.url}/cases/{case.id}")
+    page.select_option("select[name=stage]", "first_notice")
+    page.click(".composer-pick button.primary")
+    body = page.locator("#draft-body")
+    body.wait_for()
+    before_out = [m for m in cases.show_case(db, case.id).messages if m.direction == "out"]
+    before_mail = len(server.mailbox.messages)
+    # A real double-click, then the same form posted twice more at once (a retried POST).
+    page.dblclick("#approve-send")
+    page.wait_for_url(f"{server.url}/cases/{case.id}?notice=*")
+    after_out = [m for m in cases.show_case(db, case.id).messages if m.direction == "out"]
+    assert len(after_out) == len(before_out) + 1
+    deadline = time.monotonic() + 20
+    while len(server.mailbox.messages) == before_mail and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)  # room for a second mail to arrive, if one were sent
+    ids = {m["Message-ID"] for m in server.mailbox.messages[before_mail:]}
+    assert len(server.mailbox.messages) - before_mail == 1 and len(ids) == 1
+
+    # The same composer's form posted three times at once from the page (a retrying
+    # client, two tabs): the server keeps one message.
+    other = cases.find_case_by_ref(db, "demo:05")
+    assert other is not None
+    page.goto(f"{server.url}/cases/{other.id}")
+    page.select_option("select[name=stage]", "first_notice")
+    page.click(".composer-pick button.primary")
+    page.locator("#draft-body").wait_for()
+    statuses = page.evaluate(
+        """async () => {
+            const form = document.getElementById('composer-form');
+            const post = () => fetch(form.action, {method: 'POST', body: new FormData(form),
+                                                   redirect: 'manual'});
+            const answers = await Promise.all([post(), post(), post()]);
+            return answers.map(a => a.status);
+        }"""
+    )
+    assert len(statuses) == 3
+    out = [m for m in cases.show_case(db, other.id).messages if m.direction == "out"]
+    queued = [m for m in out if m.status in ("queued", "sending", "sent")]
+    assert len({m.client_key for m in queued if m.client_key}) == 1
+    assert len([m for m in queued if m.client_key]) == 1
+
+
 def test_script_in_an_inbound_message_never_runs(page: Any, server: Server) -> None:
     db = server.db
     customer = cases.add_customer(

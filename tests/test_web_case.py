@@ -131,10 +131,16 @@ def test_an_agent_cannot_override_the_checker(site: Site) -> None:
     before = len(cases.show_case(site.db, case_id).messages)
     agent = site.signed_in("james@northwind.example")
     refused = _send(agent, case_id, BLAMING, override="yes", override_reason="hurry")
-    assert refused.status_code == 409
-    assert "Not sent" in refused.text
+    assert refused.status_code == 403
+    assert "only a manager may override" in refused.text
     assert _events(site.db, case_id, "check_overridden") == []
-    assert len(cases.show_case(site.db, case_id).messages) == before
+    # The agent's text is kept as a draft to fix; nothing is queued.
+    out = [m for m in cases.show_case(site.db, case_id).messages if m.direction == "out"]
+    assert len(cases.show_case(site.db, case_id).messages) == before + 1
+    assert out[-1].status == "draft" and out[-1].body == BLAMING
+    assert _events(site.db, case_id, "message_queued") == [
+        e for e in _events(site.db, case_id, "message_queued") if e.at < out[-1].created_at
+    ]
 
 
 def test_a_managers_override_is_one_event_and_the_findings_are_kept(site: Site) -> None:
@@ -208,8 +214,8 @@ def test_insights_adds_up_the_stored_findings_without_checking_again(
         message = cases.add_message(
             db, case_id, direction="out", body="any words at all", author="james@northwind.example"
         )
-        cases.record_check(db, message.id, findings)
-        cases.approve_message(db, message.id)
+        cases.approve_message(db, message.id)  # the gate stores its own figures ...
+        cases.record_check(db, message.id, findings)  # ... and the latest ones count
         cases.mark_sent(db, message.id, at=now)
     after = _insights.figures(db, now=now)
     assert len(calls) == checked_first  # the new messages' figures were stored, not re-checked

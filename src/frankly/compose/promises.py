@@ -183,10 +183,17 @@ def resolve_promise(
         return PromiseDecision(text_at, "text" if text_at else "none", **common)
     if text_at is None:
         return PromiseDecision(field, "field", **common)
-    if same_promise(text_at, field, timezone):
+    if same_promise(text_at, field, timezone) or (
+        found is not None and found.day_only and _same_day(text_at, field, timezone)
+    ):
         return PromiseDecision(field, "both", **common)
     assert found is not None
     raise PromiseConflict(text_at, field, found.text, _zone(timezone).key)
+
+
+def _same_day(a: dt.datetime, b: dt.datetime, timezone: str) -> bool:
+    zone = _zone(timezone)
+    return a.astimezone(zone).date() == b.astimezone(zone).date()
 
 
 def same_promise(a: dt.datetime, b: dt.datetime, timezone: str = "UTC") -> bool:
@@ -550,7 +557,8 @@ def _combine(f: _Found, local: dt.datetime) -> tuple[dt.datetime, bool] | None:
         _, delta, unit = max(f.within, key=lambda w: w[0])
         moment = naive + delta
         if unit in ("minutes", "hours") or clock is None:
-            return moment.replace(second=0, microsecond=0), False
+            # "in two days" with no hour names a day: any time that day is the same promise.
+            return moment.replace(second=0, microsecond=0), unit not in ("minutes", "hours")
         date = moment.date()
         explicit = True
     if date is None and clock is None:
