@@ -78,6 +78,7 @@ from frankly.cases._remedies import (
     offer_options,
 )
 from frankly.cases._timeline import EVENT_KINDS, rebuild, record
+from frankly.cases._trail import TrailProblem, TrailReport, verify_trail
 from frankly.cases._validate import parse_fact_pairs
 
 __all__ = [
@@ -89,6 +90,8 @@ __all__ = [
     "NotAllowed",
     "Received",
     "Remedies",
+    "TrailProblem",
+    "TrailReport",
     "add_agent",
     "add_customer",
     "add_message",
@@ -148,4 +151,5 @@ __all__ = [
     "settle_overdue",
     "show_case",
     "update_case",
+    "verify_trail",
 ]
