@@ -10,6 +10,7 @@ matches its trail. ``frankly.cases.verify_trail`` recomputes all of it (docs/tra
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -118,23 +119,26 @@ def event_hash(
     corrects_id: int | None,
     prev_hash: str | None,
 ) -> str:
-    """SHA-256 (hex) of one event's canonical form: a JSON array of its fields, the
-    payload as canonical JSON, the time in UTC to the microsecond, and ``prev_hash``.
+    """SHA-256 (hex) of one event's canonical form, in UTF-8:
 
-    The form is fixed (docs/trail.md): changing it breaks every stored chain.
+    ``["frankly-event-v1",case_id,kind,author,at,corrects_id,prev_hash]`` (compact JSON,
+    ``at`` in UTC as ``2026-11-23T09:00:00.000000Z``), a newline, then the payload as
+    canonical JSON (``canonical_json``). The form is fixed (docs/trail.md): changing it
+    breaks every stored chain.
     """
-    fields = [
-        "frankly-event-v1",
-        case_id,
-        kind,
-        author,
-        at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        canonical_json(payload),
-        corrects_id,
-        prev_hash,
-    ]
-    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    head = json.dumps(
+        ["frankly-event-v1", case_id, kind, author, _stamp(at), corrects_id, prev_hash],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    text = f"{head}\n{canonical_json(payload)}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _stamp(at: dt.datetime) -> str:
+    # Cached: a bulk insert stamps thousands of events with one time.
+    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def canonical_json(value: Any) -> str:
@@ -147,11 +151,17 @@ def canonical_json(value: Any) -> str:
     )
 
 
+_PLAIN = (str, int, bool, type(None))
+
+
 def _normal(value: Any) -> Any:
     if isinstance(value, dict):
-        return {_key(k): _normal(v) for k, v in value.items()}
+        return {
+            (k if type(k) is str else _key(k)): (v if type(v) in _PLAIN else _normal(v))
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [_normal(v) for v in value]
+        return [v if type(v) in _PLAIN else _normal(v) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
