@@ -97,6 +97,7 @@ from frankly.cases._remedies import (
     offer_options,
 )
 from frankly.cases._timeline import EVENT_KINDS, rebuild, record
+from frankly.cases._trail import TrailProblem, TrailReport, verify_trail
 from frankly.cases._validate import parse_fact_pairs
 
 __all__ = [
@@ -112,6 +113,8 @@ __all__ = [
     "NotAllowed",
     "Received",
     "Remedies",
+    "TrailProblem",
+    "TrailReport",
     "Verdict",
     "accept_inbound",
     "add_agent",
@@ -182,4 +185,5 @@ __all__ = [
     "show_case",
     "text_sha256",
     "update_case",
+    "verify_trail",
 ]

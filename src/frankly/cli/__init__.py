@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 # Importing a command module registers its commands on ``app``.
-from frankly.cli import _cases, _db, cadence, check, draft, incidents, playbooks, triage, users  # noqa: F401
+from frankly.cli import (  # noqa: F401
+    _cases,
+    _db,
+    cadence,
+    check,
+    draft,
+    incidents,
+    playbooks,
+    trail,
+    triage,
+    users,
+)
 from frankly.cli._app import app
 
 

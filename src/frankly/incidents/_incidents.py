@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from frankly.cases import _validate as v
-from frankly.cases._timeline import REBUILT_FIELDS
+from frankly.cases._timeline import REBUILT_FIELDS, chain_rows
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.incidents import _notices
 from frankly.incidents._select import Affected, Selection, resolve
@@ -704,7 +704,10 @@ def _link(
             for a in to_link
             if a.case_id is not None
         ]
-        session.execute(insert(Event), events)
+        for start in range(0, len(events), _notices.BATCH):
+            part = events[start : start + _notices.BATCH]
+            chain_rows(session, part)
+            session.execute(insert(Event), part)
         _notices.touch(session, [a.case_id for a in to_link if a.case_id is not None], now)
     incident.selection = [*(incident.selection or []), selection.describe()]
     return len(to_open), len(to_link), already
@@ -756,7 +759,10 @@ def _open_cases(
         for case_id, row in zip(ids, rows, strict=True)
     ]
     for start in range(0, len(events), _notices.BATCH):
-        session.execute(insert(Event), events[start : start + _notices.BATCH])
+        part = events[start : start + _notices.BATCH]
+        # Cases opened just now: each chain starts here, no query for a previous hash.
+        chain_rows(session, part, new_cases=[e["case_id"] for e in part])
+        session.execute(insert(Event), part)
     return ids
 
 
@@ -801,24 +807,25 @@ def _resolve_cases(session: Session, incident: Incident, author: str, now: dt.da
             .where(Case.id.in_(part))
             .values(state="resolved", resolved_at=now, updated_at=now)
         )
-    session.execute(
-        insert(Event),
-        [
-            _notices._event(
-                case_id,
-                "state_changed",
-                author,
-                now,
-                {
-                    "from": state,
-                    "to": "resolved",
-                    "reason": f"incident {incident.id} resolved",
-                    "incident_id": incident.id,
-                },
-            )
-            for case_id, state in rows
-        ],
-    )
+    events = [
+        _notices._event(
+            case_id,
+            "state_changed",
+            author,
+            now,
+            {
+                "from": state,
+                "to": "resolved",
+                "reason": f"incident {incident.id} resolved",
+                "incident_id": incident.id,
+            },
+        )
+        for case_id, state in rows
+    ]
+    for start in range(0, len(events), _notices.BATCH):
+        part = events[start : start + _notices.BATCH]
+        chain_rows(session, part)
+        session.execute(insert(Event), part)
 
 
 def _check(

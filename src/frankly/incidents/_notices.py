@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from frankly.cases import check_bulk
-from frankly.cases._timeline import EVENT_KINDS
+from frankly.cases._timeline import EVENT_KINDS, chain_rows, message_seal
 from frankly.incidents._words import Words, words
 from frankly.store._cadence_models import OutboxJob
 from frankly.store._incident_models import (
@@ -265,15 +265,17 @@ def queue(
                 "rfc_message_id": row["message_id"],
                 "channel": "email",
                 "language": row["language"],
-                "subject": row["subject"],
                 "stage": stage,
                 "incident_id": incident.id,
                 "incident_update": update.seq,
+                # What record() adds for a message out of draft: the text, pinned.
+                **message_seal(row["body"], row["subject"], row["recipient"]),
             }
             if update.next_update_at is not None:
                 payload["next_update_at"] = update.next_update_at.isoformat()
             events.append(_event(t.case_id, "message_approved", author, now, payload))
             events.append(_event(t.case_id, "message_queued", author, now, payload))
+        chain_rows(session, events)
         session.execute(insert(Event), events)
         total += len(ids)
     if skipped:
@@ -290,26 +292,27 @@ def queue(
                 for t in skipped
             ],
         )
-        session.execute(
-            insert(Event),
-            [
-                _event(
-                    t.case_id,
-                    "note_added",
-                    author,
-                    now,
-                    {
-                        "text": (
-                            f"Not emailed about update {update.seq} of incident {incident.id}: "
-                            "this customer has no email address. Call them or add an address."
-                        ),
-                        "incident_id": incident.id,
-                        "incident_update": update.seq,
-                    },
-                )
-                for t in skipped
-            ],
-        )
+        notes = [
+            _event(
+                t.case_id,
+                "note_added",
+                author,
+                now,
+                {
+                    "text": (
+                        f"Not emailed about update {update.seq} of incident {incident.id}: "
+                        "this customer has no email address. Call them or add an address."
+                    ),
+                    "incident_id": incident.id,
+                    "incident_update": update.seq,
+                },
+            )
+            for t in skipped
+        ]
+        for start in range(0, len(notes), BATCH):
+            part = notes[start : start + BATCH]
+            chain_rows(session, part)
+            session.execute(insert(Event), part)
     touch(session, [t.case_id for t in targets], now)
     return Queued(total, skipped)
 
@@ -329,7 +332,8 @@ def touch(session: Session, case_ids: Sequence[int], now: dt.datetime) -> None:
 def _event(
     case_id: int, kind: str, author: str, at: dt.datetime, payload: dict[str, Any]
 ) -> dict[str, Any]:
-    # Bulk rows skip ``record``; the closed list of kinds still holds.
+    # Bulk rows skip ``record``; the closed list of kinds still holds, and the caller
+    # chains them (``chain_rows``) just before inserting.
     assert kind in EVENT_KINDS, kind
     return {"case_id": case_id, "kind": kind, "author": author, "at": at, "payload": payload}
 

@@ -2,7 +2,8 @@
 
 Times are stored in UTC and always come back timezone-aware, on SQLite as on PostgreSQL.
 Events are the paper trail: the database itself refuses to update or delete them
-(see the triggers in the first migration).
+(see the triggers in the first migration), each event carries the hash of the one before it
+on its case, and a message's text is sealed once approved (migration 0009; docs/trail.md).
 """
 
 from __future__ import annotations
@@ -205,13 +206,18 @@ class Event(Base):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # Indexed with ``id`` (ix_events_case_id_id): "the case's last event" is one index probe.
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     kind: Mapped[str] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(320))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # A correction is a new event pointing at the one it corrects.
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    # The hash chain (frankly.cases._timeline.event_hash): the previous event's hash on this
+    # case and this event's own. NULL on events written before the chain started.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     case: Mapped[Case] = relationship(back_populates="events")
 
@@ -323,6 +329,22 @@ Index(
 )
 Index("ix_events_kind_case", Event.kind, Event.case_id)
 Index("ux_messages_case_client_key", Message.case_id, Message.client_key, unique=True)
+Index("ix_events_case_id_id", Event.case_id, Event.id)
+
+
+class TrailStart(Base):
+    """Where the hash chain starts: one row, written by migration 0009.
+
+    Events and messages with ids up to these were written before the chain existed and
+    carry no hash; ``frankly trail verify`` reports them as "before the chain".
+    """
+
+    __tablename__ = "trail_start"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_event_before: Mapped[int] = mapped_column(Integer, default=0)
+    last_message_before: Mapped[int] = mapped_column(Integer, default=0)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
