@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from frankly.cases import _validate as v
+from frankly.cases._access import Actor, check
 from frankly.cases._cases import CaseView, _case, make_message_id
 from frankly.cases._timeline import record
 from frankly.compose import draft
@@ -28,6 +29,7 @@ def save_draft(
     now: dt.datetime | None = None,
     *,
     playbooks_dirs: Sequence[str | Path] | None = None,
+    actor: Actor = None,
 ) -> Message:
     """Compose ``stage`` for the case and save it as a draft ``Message``, in one transaction.
 
@@ -46,6 +48,7 @@ def save_draft(
     now = now or utcnow()
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         customer = session.get(Customer, case.customer_id)
         assert customer is not None
         owner = session.get(Agent, case.owner_id) if case.owner_id else None

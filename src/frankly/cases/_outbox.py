@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from frankly.cases import _validate as v
+from frankly.cases._access import Actor, check
 from frankly.cases._cases import _case, make_message_id
 from frankly.cases._commitments import after_sent
 from frankly.cases._timeline import REBUILT_FIELDS, record
@@ -37,6 +38,7 @@ def approve_message(
     author: str = "system",
     next_update_at: dt.datetime | None = None,
     at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Message:
     """Approve an outbound draft and queue it for delivery, in one transaction.
 
@@ -51,6 +53,7 @@ def approve_message(
         raise InvalidInput("The next update must be in the future", field="next_update_at")
     with db.transaction() as session:
         message, case = _message(session, message_id)
+        check(session, actor, case)
         if message.direction != "out":
             raise Conflict(f"Message {message_id} is from the customer: it cannot be sent")
         if message.status not in APPROVABLE:
@@ -111,12 +114,18 @@ def list_messages(
 
 
 def retry_message(
-    db: Database, message_id: int, *, author: str = "system", at: dt.datetime | None = None
+    db: Database,
+    message_id: int,
+    *,
+    author: str = "system",
+    at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Message:
     """Queue a failed message again (same Message-ID). Raises ``NotFound`` or ``Conflict``."""
     now = at or utcnow()
     with db.transaction() as session:
         message, case = _message(session, message_id)
+        check(session, actor, case)
         if message.status != "failed":
             raise Conflict(
                 f"Message {message_id} is {message.status}: only a failed one is retried"
@@ -248,6 +257,7 @@ def log_call(
     author: str = "system",
     next_update_at: dt.datetime | None = None,
     at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Message:
     """Log a phone call made to the customer: its notes and the script used, as a sent message.
 
@@ -261,6 +271,7 @@ def log_call(
     body = notes if script is None else f"{notes}\n\n---\n{script}"
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         customer = session.get(Customer, case.customer_id)
         assert customer is not None
         message = Message(
@@ -449,6 +460,7 @@ def record_chase(
     reason: str,
     author: str = "system",
     at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Case:
     """Record that the customer chased us by another way (a phone call, a chat).
 
@@ -459,6 +471,7 @@ def record_chase(
     now = at or utcnow()
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         if case.chased_at is None:
             case.chased_at = now
         record(session, case, "chased", author, {"reason": reason}, at=now)

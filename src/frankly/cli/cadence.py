@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from frankly import cases
-from frankly.cli._app import app, author, console, fail, friendly, open_db, print_json
+from frankly.cli._app import actor, app, author, console, fail, friendly, open_db, print_json
 from frankly.store import Database
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -112,7 +112,9 @@ def approve(
                 2,
             )
         when = found.at if found is not None else None
-    message = cases.approve_message(db, message_id, author=author(), next_update_at=when)
+    message = cases.approve_message(
+        db, message_id, author=author(), next_update_at=when, actor=actor(db)
+    )
     console.print(f"Message {message.id} approved and queued ({message.message_id}).")
     if message.next_update_at is not None:
         console.print(f"It promises the next update by {_when(message.next_update_at)}.")
@@ -129,7 +131,7 @@ def send(
     db = open_db()
     message = cases.get_message(db, message_id)
     if message.status in ("draft", "approved"):
-        cases.approve_message(db, message_id, author=author())
+        cases.approve_message(db, message_id, author=author(), actor=actor(db))
     elif message.status != "queued":
         what = "from the customer" if message.direction == "in" else message.status
         fail(f"Message {message_id} is {what}: there is nothing to send", 1)
@@ -150,7 +152,8 @@ def send(
 @friendly
 def retry(message_id: Annotated[int, typer.Argument(help="The failed message's id.")]) -> None:
     """Queue a failed message again (it keeps its Message-ID)."""
-    message = cases.retry_message(open_db(), message_id, author=author())
+    db = open_db()
+    message = cases.retry_message(db, message_id, author=author(), actor=actor(db))
     console.print(f"Message {message.id} is queued again.")
 
 
@@ -217,7 +220,13 @@ def call(
     customer = cases.get_customer(db, cases.get_case(db, case_id).customer_id)
     when = parse_when(next_update, customer.language, customer.timezone) if next_update else None
     message = cases.log_call(
-        db, case_id, notes=notes, script=script, next_update_at=when, author=author()
+        db,
+        case_id,
+        notes=notes,
+        script=script,
+        next_update_at=when,
+        author=author(),
+        actor=actor(db),
     )
     console.print(f"Call logged on case {case_id} (message {message.id}).")
 
@@ -319,7 +328,8 @@ def milestones_add(
     note: Annotated[str | None, typer.Option(help="A note for the timeline.")] = None,
 ) -> None:
     """Record one milestone now and draft the update that shows the movement."""
-    result = cases.record_milestone(open_db(), case_id, code, note=note, author=author())
+    db = open_db()
+    result = cases.record_milestone(db, case_id, code, note=note, author=author(), actor=actor(db))
     if not result.created:
         console.print("That milestone is recorded already.")
     elif result.message is not None:
@@ -392,7 +402,8 @@ def codes_issue(
     percent: Annotated[int, typer.Option(help="The discount, in percent.")] = 10,
 ) -> None:
     """Issue a single-use thank-you code for the case's customer."""
-    code = cases.issue_code(open_db(), case_id, percent=percent, author=author())
+    db = open_db()
+    code = cases.issue_code(db, case_id, percent=percent, author=author(), actor=actor(db))
     console.print(f"{code.code}: {code.percent}% off, valid until {code.expires_at:%Y-%m-%d}.")
 
 

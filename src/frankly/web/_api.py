@@ -238,7 +238,7 @@ def list_cases(
 
 @router.post("/cases", status_code=201, summary="Open a case")
 def open_case(request: Request, me: Me, body: CaseIn) -> dict[str, Any]:
-    case = cases.open_case(_db(request), **body.model_dump(), author=me.email)
+    case = cases.open_case(_db(request), **body.model_dump(), author=me.email, actor=me)
     return case.to_dict()
 
 
@@ -249,18 +249,22 @@ def get_case(request: Request, case_id: Id) -> dict[str, Any]:
 
 @router.post("/cases/{case_id}/facts", summary="Record facts (null removes one)")
 def record_facts(request: Request, me: Me, case_id: Id, body: FactsIn) -> dict[str, Any]:
-    return cases.record_facts(_db(request), case_id, body.facts, author=me.email).to_dict()
+    return cases.record_facts(
+        _db(request), case_id, body.facts, author=me.email, actor=me
+    ).to_dict()
 
 
 @router.post("/cases/{case_id}/state", summary="Move a case to another state")
 def change_state(request: Request, me: Me, case_id: Id, body: StateIn) -> dict[str, Any]:
     db = _db(request)
-    return cases.change_state(db, case_id, body.to, author=me.email, reason=body.reason).to_dict()
+    return cases.change_state(
+        db, case_id, body.to, author=me.email, actor=me, reason=body.reason
+    ).to_dict()
 
 
 @router.post("/cases/{case_id}/notes", status_code=201, summary="Add a note to the timeline")
 def add_note(request: Request, me: Me, case_id: Id, body: NoteIn) -> dict[str, Any]:
-    return cases.add_note(_db(request), case_id, body.text, author=me.email).to_dict()
+    return cases.add_note(_db(request), case_id, body.text, author=me.email, actor=me).to_dict()
 
 
 @router.post(
@@ -278,6 +282,7 @@ def record_milestone(
         happened_at=body.happened_at,
         note=body.note,
         author=me.email,
+        actor=me,
     )
     if not result.created:
         response.status_code = 200  # the same milestone again: nothing new was written
@@ -311,7 +316,9 @@ def add_message(request: Request, me: Me, case_id: Id, body: MessageIn) -> dict[
     triage = None
     if body.direction == "in":
         triage = _services.triage_text(body.body, body.language)
-    message = cases.add_message(_db(request), case_id, **data, author=me.email, triage=triage)
+    message = cases.add_message(
+        _db(request), case_id, **data, author=me.email, actor=me, triage=triage
+    )
     return message.to_dict()
 
 
@@ -346,7 +353,7 @@ def approve_message(request: Request, me: Me, message_id: Id, body: ApproveIn) -
     if body.next_update_at is not None and body.next_update_at.tzinfo is None:
         raise InvalidInput("next_update_at needs a time zone", field="next_update_at")
     approved = cases.approve_message(
-        db, message_id, author=me.email, next_update_at=body.next_update_at
+        db, message_id, author=me.email, actor=me, next_update_at=body.next_update_at
     )
     if message.direction == "out":
         after_approval(db, message_id, report, author=me.email)
@@ -409,14 +416,14 @@ def record_remedies(request: Request, me: Me, case_id: Id, body: RemediesIn) -> 
         if body.option is not None:
             raise InvalidInput("To offer, send options (a list), not option", field="option")
         cases.offer_options(
-            db, case_id, body.options, lang=body.lang, author=me.email, library=library
+            db, case_id, body.options, lang=body.lang, author=me.email, actor=me, library=library
         )
     else:
         if body.option is None:
             raise InvalidInput("Name the option the customer chose", field="option")
         if body.options is not None:
             raise InvalidInput("To choose, send option, not options", field="options")
-        cases.choose_option(db, case_id, body.option, note=body.note, author=me.email)
+        cases.choose_option(db, case_id, body.option, note=body.note, author=me.email, actor=me)
     return cases.list_remedies(db, case_id, body.lang, library=library).to_dict()
 
 
