@@ -28,7 +28,7 @@ from frankly.store import (
 )
 from frankly.web import _services
 from frankly.web._case import after_approval
-from frankly.web.auth import NotSignedIn, agent_for_token
+from frankly.web.auth import Forbidden, NotSignedIn, token_allows, token_grant
 
 MAX_ID = 2_147_483_647
 
@@ -83,8 +83,8 @@ class ErrorBody(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
     for code, text in (
-        (401, "No token, or a token that is wrong or revoked"),
-        (403, "The token's owner may not do this"),
+        (401, "No token, or a token that is wrong, revoked or expired"),
+        (403, "The token's scope or its owner's role does not allow this"),
         (404, "No such case, customer or message"),
         (409, "A conflict, or a state change the case's life does not allow"),
         (422, "Invalid input: the field is named"),
@@ -95,16 +95,41 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 bearer = HTTPBearer(auto_error=False, description="An API token: `Bearer frk_…`")
 
 
+# POST endpoints that only compute an answer: a read token may call them.
+READ_ONLY_POSTS = frozenset({"/api/v1/check", "/api/v1/triage", "/api/v1/cases/{case_id}/draft"})
+
+
+def needed_scope(request: Request) -> str:
+    """The token scope a request needs: read for GET and the read-only posts, else write."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return "read"
+    route = request.scope.get("route")
+    if getattr(route, "path", None) in READ_ONLY_POSTS:
+        return "read"
+    return "write"
+
+
 def api_agent(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Agent:
-    """The agent whose token the request carries; raises ``NotSignedIn``."""
+    """The agent whose token the request carries, when its scope allows the request.
+
+    Raises ``NotSignedIn`` (401: no token, or one that is wrong, revoked or expired) and
+    ``Forbidden`` (403: a read token asked to write).
+    """
+    cached = getattr(request.state, "api_agent", None)
+    if cached is not None:
+        return cached
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotSignedIn("Send an API token: Authorization: Bearer frk_…")
-    agent = agent_for_token(request.app.state.db, credentials.credentials)
-    if agent is None:
-        raise NotSignedIn("The API token is wrong or revoked")
+    grant = token_grant(request.app.state.db, credentials.credentials)
+    if grant is None:
+        raise NotSignedIn("The API token is wrong, revoked or expired")
+    agent, scope = grant
+    needed = needed_scope(request)
+    if not token_allows(scope, needed):
+        raise Forbidden(f"This token's scope is {scope}: this request needs a {needed} token")
     request.state.api_agent = agent
     return agent
 
