@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from frankly import accounts, cases, config
 from frankly.accounts import _accounts
-from frankly.errors import InvalidInput
+from frankly.errors import FranklyError, InvalidInput
 from frankly.store import Agent, Database
 from frankly.store._web_models import WebSession, WebSetting
 from frankly.web import create_app
@@ -312,6 +312,32 @@ def test_parallel_wrong_passwords_get_no_more_than_the_allowance(
     second = _parallel_sign_ins(client, passwords)
     assert second == {429: 40}
     assert site.client().sign_in("ana@t.example").status_code == 429
+
+
+def test_parallel_tries_in_threads_are_counted_atomically_on_both_engines(
+    db: Database, frozen: Callable[[dt.timedelta], None]
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    Team(db)
+
+    def attempt(n: int) -> str:
+        password = PASSWORD if n == 29 else "wrong password"
+        try:
+            accounts.authenticate(db, "ben@t.example", password, ip=f"10.9.0.{n}")
+        except FranklyError as exc:
+            return type(exc).__name__
+        return "signed in"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = Counter(pool.map(attempt, range(40)))
+    # However the threads interleave, at most the allowance reached the password check
+    # before the account started backing off (plus the allowance again if the right
+    # password was among them and cleared the count).
+    checked = outcomes["WrongCredentials"] + outcomes["signed in"]
+    assert outcomes["TooManyAttempts"] == 40 - checked
+    limit = accounts.FREE_FAILURES_PER_ACCOUNT * (2 if outcomes["signed in"] else 1)
+    assert accounts.FREE_FAILURES_PER_ACCOUNT <= checked <= limit
 
 
 def test_the_lock_ends_and_tries_while_locked_do_not_extend_it(
