@@ -23,6 +23,8 @@ from frankly.store import Database
 from .pgserver import PostgresServer, start_server
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Cheap argon2 parameters (honoured only under pytest): sign-ins in tests stay fast.
+os.environ.setdefault("FRANKLY_TEST_CHEAP_HASHES", "1")
 
 _counter = itertools.count()
 

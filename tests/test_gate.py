@@ -64,7 +64,7 @@ def test_a_blocking_finding_stops_the_message_and_nothing_is_queued(db: Database
     made = _setup(db)
     message_id = _draft(db, made["case"].id, BLAMING)
     with pytest.raises(cases.Blocked) as refused:
-        cases.approve(db, message_id, author="ana@shop.example", agent_id=made["owner"].id)
+        cases.approve(db, message_id, author="ana@shop.example", actor=made["owner"].id)
     assert any(f["category"] == "blame" for f in refused.value.findings)
     assert cases.get_message(db, message_id).status == "draft"
     assert _events(db, made["case"].id, "message_queued") == []
@@ -115,7 +115,7 @@ def test_only_a_manager_overrides_and_the_override_is_its_own_event(db: Database
     case_id = made["case"].id
     message_id = _draft(db, case_id, BLAMING)
     with pytest.raises(cases.NotAllowed):
-        cases.approve(db, message_id, agent_id=made["owner"].id, override=True)
+        cases.approve(db, message_id, actor=made["owner"].id, override=True)
     with pytest.raises(cases.NotAllowed):
         cases.approve(db, message_id, override=True)  # Frankly itself never overrides
     assert _events(db, case_id, "check_overridden") == []
@@ -123,7 +123,7 @@ def test_only_a_manager_overrides_and_the_override_is_its_own_event(db: Database
         db,
         message_id,
         author="mara@shop.example",
-        agent_id=made["boss"].id,
+        actor=made["boss"].id,
         override=True,
         override_reason="the customer asked for it in these words",
     )

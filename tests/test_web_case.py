@@ -24,7 +24,17 @@ def site(sqlite_db: Database) -> Site:
     load_demo(sqlite_db)
     for agent in cases.list_agents(sqlite_db):
         auth.set_password(sqlite_db, agent.id, PASSWORD)
+    # The tests act on demo:02 as James, an agent: agents change only their own cases.
+    james, demo02 = cases.find_agent(sqlite_db, "james@northwind.example"), _case_ref(sqlite_db)
+    assert james is not None
+    cases.update_case(sqlite_db, demo02, owner_id=james.id)
     return Site(sqlite_db, create_app(sqlite_db))
+
+
+def _case_ref(db: Database) -> int:
+    case = cases.find_case_by_ref(db, "demo:02")
+    assert case is not None
+    return case.id
 
 
 @pytest.fixture

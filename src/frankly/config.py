@@ -12,6 +12,37 @@ from pathlib import Path
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "frankly"
 
 
+def ensure_private_dir(path: Path) -> Path:
+    """Make ``path`` (and missing parents) readable by this user only (0700).
+
+    A folder Frankly makes is created 0700; its own data folder is tightened to 0700 when
+    it already exists with wider rights (the database, the key and the mail are in it).
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+    elif _is_ours(path) and path.resolve() == data_dir().expanduser().resolve():
+        make_private(path, 0o700)
+    return path
+
+
+def make_private(path: Path, mode: int = 0o600) -> None:
+    """Give a file of ours ``mode`` (0600: this user only) when it has wider rights."""
+    try:
+        if _is_ours(path) and path.stat().st_mode & 0o777 & ~mode:
+            os.chmod(path, mode)
+    except FileNotFoundError:
+        pass
+
+
+def _is_ours(path: Path) -> bool:
+    try:
+        return not hasattr(os, "getuid") or path.stat().st_uid == os.getuid()
+    except FileNotFoundError:
+        return False
+
+
 def data_dir() -> Path:
     """The folder for the default SQLite database (``FRANKLY_DATA_DIR`` overrides it)."""
     return Path(os.environ.get("FRANKLY_DATA_DIR") or DEFAULT_DATA_DIR)

@@ -4,6 +4,7 @@ The CLI, the web app and the worker call them and nothing else writes. Each call
 transaction: on any error nothing is written.
 """
 
+from frankly.cases._access import ACTIONS, NotAllowed, can, require
 from frankly.cases._cadence import (
     MilestoneResult,
     complete_review,
@@ -39,7 +40,6 @@ from frankly.cases._cases import (
     update_case,
 )
 from frankly.cases._checks import (
-    NotAllowed,
     check_figures,
     checked_figures,
     override_check,
@@ -101,6 +101,7 @@ from frankly.cases._trail import TrailProblem, TrailReport, verify_trail
 from frankly.cases._validate import parse_fact_pairs
 
 __all__ = [
+    "ACTIONS",
     "EVENT_KINDS",
     "OPEN_STATES",
     "TRANSITIONS",
@@ -124,6 +125,7 @@ __all__ = [
     "approve",
     "approve_message",
     "available_remedies",
+    "can",
     "cancel_commitment",
     "change_state",
     "check_bulk",
@@ -177,6 +179,7 @@ __all__ = [
     "record_milestone",
     "redeem_code",
     "reject_inbound",
+    "require",
     "retry_message",
     "save_draft",
     "schedule_step",

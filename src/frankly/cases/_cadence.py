@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from frankly.cases import _validate as v
+from frankly.cases._access import Actor, check
 from frankly.cases._cases import _case, make_message_id
 from frankly.cases._gate import CheckerUnavailable, approve_in, stage_type
 from frankly.cases._timeline import record
@@ -64,6 +65,7 @@ def record_milestone(
     author: str = "system",
     draft_update: bool = True,
     at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> MilestoneResult:
     """Record a logistics milestone and draft the ``update`` message that shows the movement.
 
@@ -80,6 +82,7 @@ def record_milestone(
     happened_at = (happened_at or now).replace(microsecond=0)
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         existing = session.scalar(
             select(Milestone).where(
                 Milestone.case_id == case.id,
@@ -333,6 +336,7 @@ def issue_code(
     valid_days: int = 90,
     author: str = "system",
     at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> DiscountCode:
     """Issue a unique single-use discount code for the case's customer.
 
@@ -341,6 +345,7 @@ def issue_code(
     now = at or utcnow()
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         return _issue(session, case, percent, valid_days, author, now)
 
 

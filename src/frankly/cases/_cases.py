@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from frankly.cases import _validate as v
+from frankly.cases._access import Actor, check
 from frankly.cases._timeline import REBUILT_FIELDS, rebuild, record
 from frankly.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from frankly.playbooks import Playbook, get_playbook
@@ -86,8 +88,10 @@ def open_case(
     known_at: dt.datetime | None = None,
     author: str = "system",
     at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Case:
-    """Open a case for a customer. Raises ``InvalidInput``, ``NotFound`` or ``Conflict``."""
+    """Open a case for a customer. Raises ``InvalidInput``, ``NotFound`` or ``Conflict``,
+    and ``NotAllowed`` when an agent ``actor`` opens it for someone else."""
     kind = v.identifier(kind, "kind")
     title = v.text(title, "title")
     v.choice(severity, SEVERITIES, "severity")
@@ -103,6 +107,7 @@ def open_case(
                 raise NotFound(f"No customer with id {customer_id}")
             if owner_id is not None and session.get(Agent, owner_id) is None:
                 raise NotFound(f"No agent with id {owner_id}")
+            check(session, actor, SimpleNamespace(id=None, owner_id=owner_id))
             case = Case(
                 kind=kind,
                 title=title,
@@ -149,6 +154,7 @@ def record_facts(
     *,
     author: str = "system",
     at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Case:
     """Record facts on a case: one ``fact_recorded`` event for each fact that changed.
 
@@ -159,6 +165,7 @@ def record_facts(
         raise InvalidInput("No facts given: write name=value", field="facts")
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         _typed(case.kind, {k: value for k, value in facts.items() if value is not None})
         current = dict(case.facts or {})
         for key, value in facts.items():
@@ -186,11 +193,13 @@ def change_state(
     author: str = "system",
     reason: str | None = None,
     at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Case:
     """Move a case to state ``to``. Raises ``IllegalTransition`` when its life cycle forbids it."""
     v.choice(to, CASE_STATES, "state")
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         allowed = TRANSITIONS[case.state]
         if to not in allowed:
             options = ", ".join(allowed) if allowed else "nothing: it is closed"
@@ -225,6 +234,7 @@ def update_case(
     severity: str | None = None,
     fault: str | None = None,
     owner_id: int | None = None,
+    actor: Actor = None,
 ) -> Case:
     """Change a case's title, severity, fault or owner, with one ``case_updated`` event."""
     if title is not None:
@@ -235,6 +245,7 @@ def update_case(
         v.choice(fault, FAULTS, "fault")
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         if owner_id is not None and session.get(Agent, owner_id) is None:
             raise NotFound(f"No agent with id {owner_id}")
         wanted = {"title": title, "severity": severity, "fault": fault, "owner_id": owner_id}
@@ -252,12 +263,19 @@ def update_case(
 
 
 def add_note(
-    db: Database, case_id: int, text: str, *, author: str = "system", at: dt.datetime | None = None
+    db: Database,
+    case_id: int,
+    text: str,
+    *,
+    author: str = "system",
+    at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Event:
     """Add a note to the case's timeline."""
     text = v.text(text, "note", max_length=20_000)
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         return record(session, case, "note_added", author, {"text": text}, at=at)
 
 
@@ -269,6 +287,7 @@ def correct_event(
     *,
     reason: str,
     author: str = "system",
+    actor: Actor = None,
 ) -> Event:
     """Correct an earlier event with a new one that points at it (the old one stays).
 
@@ -277,6 +296,7 @@ def correct_event(
     reason = v.text(reason, "reason", max_length=2000)
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         original = session.get(Event, event_id)
         if original is None or original.case_id != case_id:
             raise NotFound(f"No event {event_id} on case {case_id}")
@@ -329,6 +349,7 @@ def add_message(
     next_update_at: dt.datetime | None = None,
     triage: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Message:
     """Add a message to a case: an outbound draft, or an inbound message received.
 
@@ -347,6 +368,7 @@ def add_message(
     now = at or utcnow()
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         customer = session.get(Customer, case.customer_id)
         assert customer is not None
         language = v.choice(language or customer.language, LANGUAGES, "language")

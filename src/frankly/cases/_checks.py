@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import select
 
 from frankly.cases import _validate as v
+from frankly.cases._access import NotAllowed
 from frankly.cases._cases import _case
 from frankly.cases._timeline import record
-from frankly.errors import FranklyError, InvalidInput, NotFound
+from frankly.errors import InvalidInput, NotFound
 from frankly.store import Database
 from frankly.store.models import Agent, Event, Message, utcnow
 
@@ -28,13 +29,6 @@ OVERRIDDEN = "check_overridden"
 # Who may send a message the checker refused.
 OVERRIDE_ROLES = ("manager", "admin")
 CHUNK = 500
-
-
-class NotAllowed(FranklyError):
-    """The person's role does not allow this (HTTP 403)."""
-
-    http_status = 403
-    code = "forbidden"
 
 
 def check_figures(findings: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frankly.cases import _validate as v
+from frankly.cases._access import Actor, check
 from frankly.cases._cases import _case
 from frankly.cases._timeline import record
 from frankly.compose.promises import same_promise
@@ -40,6 +41,7 @@ def promise_update(
     description: str | None = None,
     author: str = "system",
     at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Commitment:
     """Record an open commitment on a case (a promise made on the phone, say).
 
@@ -51,6 +53,7 @@ def promise_update(
         raise InvalidInput("A promised update must be in the future", field="due_at")
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         commitment = Commitment(
             case_id=case.id,
             due_at=due_at,
@@ -65,7 +68,12 @@ def promise_update(
 
 
 def cancel_commitment(
-    db: Database, commitment_id: int, *, reason: str, author: str = "system"
+    db: Database,
+    commitment_id: int,
+    *,
+    reason: str,
+    author: str = "system",
+    actor: Actor = None,
 ) -> Commitment:
     """Cancel an open or proposed commitment, saying why. Raises ``NotFound`` or ``Conflict``."""
     reason = v.text(reason, "reason", max_length=2000)
@@ -76,6 +84,7 @@ def cancel_commitment(
         if commitment.status not in ("open", "proposed"):
             raise Conflict(f"Commitment {commitment_id} is {commitment.status} already")
         case = _case(session, commitment.case_id, for_update=True)
+        check(session, actor, case)
         commitment.status = "cancelled"
         commitment.settled_at = utcnow()
         record(

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from frankly.cases import _validate as v
+from frankly.cases._access import Actor, check
 from frankly.cases._cases import CaseView, _case, make_message_id
 from frankly.cases._timeline import record
 from frankly.compose import draft
@@ -30,6 +31,7 @@ def save_draft(
     now: dt.datetime | None = None,
     *,
     playbooks_dirs: Sequence[str | Path] | None = None,
+    actor: Actor = None,
 ) -> Message:
     """Compose ``stage`` for the case and save it as a draft ``Message``, in one transaction.
 
@@ -48,6 +50,7 @@ def save_draft(
     now = now or utcnow()
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         customer = session.get(Customer, case.customer_id)
         assert customer is not None
         owner = session.get(Agent, case.owner_id) if case.owner_id else None

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from frankly.cases import _validate as v
+from frankly.cases._access import Actor, check, resolve
 from frankly.cases._cases import CHANNELS, _case, make_message_id
 from frankly.cases._checks import CHECKED, OVERRIDDEN, OVERRIDE_ROLES, NotAllowed, check_figures
 from frankly.cases._commitments import after_sent
@@ -38,7 +39,7 @@ from frankly.cases._timeline import record
 from frankly.compose.promises import resolve_promise
 from frankly.errors import Conflict, FranklyError, InvalidInput, NotFound
 from frankly.store import Database
-from frankly.store.models import LANGUAGES, Agent, Case, Customer, Message, utcnow
+from frankly.store.models import LANGUAGES, Case, Customer, Message, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +213,7 @@ def approve(
     message_id: int,
     *,
     author: str = "system",
-    agent_id: int | None = None,
+    actor: Actor = None,
     next_update_at: dt.datetime | None = None,
     promise_from: str | None = None,
     override: bool = False,
@@ -222,7 +223,8 @@ def approve(
 ) -> Approval:
     """Check a draft and, when it passes, approve it and queue it, in one transaction.
 
-    ``agent_id`` is the person approving (None: Frankly itself, which never overrides).
+    ``actor`` is the person approving (an Agent or an id; None: Frankly itself, which
+    never overrides); they must have the right to write to the case.
     ``next_update_at`` is the next-update field; when the text promises another time,
     ``PromiseConflict`` asks which, unless ``promise_from`` is ``"text"`` or ``"field"``.
     ``override`` sends despite error-level findings: only a manager or an admin may, and
@@ -251,7 +253,7 @@ def approve(
             case,
             message,
             author=author,
-            agent_id=agent_id,
+            actor=actor,
             next_update_at=next_update_at,
             promise_from=promise_from,
             override=override,
@@ -288,7 +290,7 @@ def approve_in(
     message: Message,
     *,
     author: str,
-    agent_id: int | None = None,
+    actor: Actor = None,
     next_update_at: dt.datetime | None = None,
     promise_from: str | None = None,
     override: bool = False,
@@ -297,6 +299,7 @@ def approve_in(
     now: dt.datetime,
 ) -> Approval:
     """The gate inside the caller's transaction (the case and message locked by it)."""
+    check(session, actor, case)
     if message.direction != "out":
         raise Conflict(f"Message {message.id} is from the customer: it cannot be sent")
     if message.status in ALREADY_GOING:
@@ -313,7 +316,7 @@ def approve_in(
         reply_to=_last_inbound(session, case.id),
         fault=case.fault,
     )
-    overridden = _gate(session, case, message, verdict, agent_id, override, override_reason, now)
+    overridden = _gate(session, case, message, verdict, actor, override, override_reason, now)
     warnings = _promise(session, case, customer, message, next_update_at, promise_from, now)
     record(session, case, CHECKED, author, _figures(message, verdict), at=now)
     message.checked_sha256 = text_sha256(message.subject, message.body)
@@ -332,7 +335,7 @@ def compose_and_approve(
     stage: str | None = None,
     language: str | None = None,
     author: str = "system",
-    agent_id: int | None = None,
+    actor: Actor = None,
     next_update_at: dt.datetime | None = None,
     promise_from: str | None = None,
     override: bool = False,
@@ -353,14 +356,14 @@ def compose_and_approve(
     subject = v.optional_text(subject, "subject", max_length=500)
     now = at or utcnow()
     message_id = _keyed_draft(
-        db, case_id, key, body, subject, channel, stage, language, author, now
+        db, case_id, key, body, subject, channel, stage, language, author, now, actor
     )
     try:
         return approve(
             db,
             message_id,
             author=author,
-            agent_id=agent_id,
+            actor=actor,
             next_update_at=next_update_at,
             promise_from=promise_from,
             override=override,
@@ -386,12 +389,14 @@ def _keyed_draft(
     language: str | None,
     author: str,
     now: dt.datetime,
+    actor: Actor,
 ) -> int:
     """The id of the draft with this key on the case: made, or brought up to date."""
     for _attempt in range(2):
         try:
             with db.transaction() as session:
                 case = _case(session, case_id, for_update=True)
+                check(session, actor, case)
                 existing = session.scalar(
                     select(Message).where(Message.case_id == case.id, Message.client_key == key)
                 )
@@ -455,7 +460,7 @@ def log_call(
     notes: str,
     script: str | None = None,
     author: str = "system",
-    agent_id: int | None = None,
+    actor: Actor = None,
     next_update_at: dt.datetime | None = None,
     promise_from: str | None = None,
     override: bool = False,
@@ -476,6 +481,7 @@ def log_call(
     body = notes if script is None else f"{notes}\n\n---\n{script}"
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         customer = session.get(Customer, case.customer_id)
         assert customer is not None
         message = Message(
@@ -501,7 +507,7 @@ def log_call(
             reply_to=_last_inbound(session, case.id),
             fault=case.fault,
         )
-        _gate(session, case, message, verdict, agent_id, override, override_reason, now)
+        _gate(session, case, message, verdict, actor, override, override_reason, now)
         _promise(session, case, customer, message, next_update_at, promise_from, now)
         record(session, case, CHECKED, author, _figures(message, verdict), at=now)
         message.checked_sha256 = text_sha256(message.subject, message.body)
@@ -565,7 +571,7 @@ def _gate(
     case: Case,
     message: Message,
     verdict: Verdict,
-    agent_id: int | None,
+    actor: Actor,
     override: bool,
     reason: str | None,
     now: dt.datetime,
@@ -576,7 +582,7 @@ def _gate(
         return []
     if not override:
         raise Blocked(_blocked_message(verdict), verdict.errors, verdict.report)
-    agent = session.get(Agent, agent_id) if agent_id is not None else None
+    agent = resolve(session, actor)
     if agent is None:
         raise NotAllowed("Only a signed-in manager may override the checker", field="override")
     if agent.role not in OVERRIDE_ROLES:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from frankly.cases import _validate as v
+from frankly.cases._access import Actor, check
 from frankly.cases._cases import _case, make_message_id
 from frankly.cases._commitments import after_sent
 from frankly.cases._timeline import REBUILT_FIELDS, record
@@ -82,12 +83,18 @@ def list_messages(
 
 
 def retry_message(
-    db: Database, message_id: int, *, author: str = "system", at: dt.datetime | None = None
+    db: Database,
+    message_id: int,
+    *,
+    author: str = "system",
+    at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Message:
     """Queue a failed message again (same Message-ID). Raises ``NotFound`` or ``Conflict``."""
     now = at or utcnow()
     with db.transaction() as session:
         message, case = _message(session, message_id)
+        check(session, actor, case)
         if message.status != "failed":
             raise Conflict(
                 f"Message {message_id} is {message.status}: only a failed one is retried"
@@ -461,6 +468,7 @@ def record_chase(
     reason: str,
     author: str = "system",
     at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Case:
     """Record that the customer chased us by another way (a phone call, a chat).
 
@@ -471,6 +479,7 @@ def record_chase(
     now = at or utcnow()
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         if case.chased_at is None:
             case.chased_at = now
         record(session, case, "chased", author, {"reason": reason}, at=now)

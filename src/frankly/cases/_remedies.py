@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frankly.cases import _validate as v
+from frankly.cases._access import Actor, check
 from frankly.cases._cases import _case
 from frankly.cases._timeline import record
 from frankly.errors import InvalidInput, NotFound
@@ -80,6 +81,7 @@ def offer_options(
     at: dt.datetime | None = None,
     library: Library | None = None,
     playbooks_dirs: Sequence[str | Path] | None = None,
+    actor: Actor = None,
 ) -> Event:
     """Record that the options ``options`` (remedy ids; default: all that apply) were
     offered to the customer, as one ``option_offered`` event, in one transaction.
@@ -92,6 +94,7 @@ def offer_options(
     books = _library(library, playbooks_dirs)
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         customer, owner = _people(session, case)
         if message_id is not None:
             message = session.get(Message, message_id)
@@ -123,6 +126,7 @@ def offer_for_message(
     at: dt.datetime | None = None,
     library: Library | None = None,
     playbooks_dirs: Sequence[str | Path] | None = None,
+    actor: Actor = None,
 ) -> Event | None:
     """Record the options an outbound message offers, when its stage offers any.
 
@@ -153,6 +157,7 @@ def offer_for_message(
         author=author,
         at=at,
         library=books,
+        actor=actor,
     )
 
 
@@ -164,6 +169,7 @@ def choose_option(
     note: str | None = None,
     author: str = "system",
     at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Event:
     """Record the customer's choice among the options offered (``option_chosen``).
 
@@ -174,6 +180,7 @@ def choose_option(
     option = (option or "").strip()
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
+        check(session, actor, case)
         offered = _offered(session, case.id)
         if not offered:
             raise InvalidInput(

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -30,6 +30,26 @@ app = typer.Typer(
 
 console = Console()
 err_console = Console(stderr=True)
+
+# The person named by --as / FRANKLY_AGENT for this invocation (set by the callback).
+_acting_as: str | None = None
+
+
+@app.callback()
+def _main(
+    acting_as: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="FRANKLY_AGENT",
+            help="Act as this agent (email or id): case changes are checked against their role "
+            "and ownership. Without it the CLI acts as Frankly itself.",
+        ),
+    ] = None,
+) -> None:
+    global _acting_as
+    _acting_as = (acting_as or "").strip() or None
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -63,14 +83,33 @@ def open_db(*, upgrade: bool = True) -> Database:
 
 
 def author() -> str:
-    """Who is acting: ``FRANKLY_AUTHOR``, or the login name on this machine."""
+    """Who is acting: ``FRANKLY_AUTHOR``, the agent named by ``--as``, or the login name."""
     explicit = os.environ.get("FRANKLY_AUTHOR")
     if explicit:
         return explicit
+    if _acting_as:
+        return _acting_as
     try:
         return f"{getpass.getuser()} (cli)"
     except Exception:  # pragma: no cover - no login name in some containers
         return "cli"
+
+
+def actor(db: Database) -> int | None:
+    """The id of the agent named by ``--as`` / ``FRANKLY_AGENT``, or None (Frankly itself).
+
+    A name that matches nobody is an error: a typo must not act with the system's rights.
+    """
+    if not _acting_as:
+        return None
+    from frankly import cases
+
+    found = cases.find_agent(db, _acting_as)
+    if found is None and _acting_as.isdigit():
+        found = next((a for a in cases.list_agents(db) if a.id == int(_acting_as)), None)
+    if found is None:
+        fail(f"No agent {_acting_as!r} to act as (--as / FRANKLY_AGENT)", 2)
+    return found.id
 
 
 def print_json(value: Any) -> None:

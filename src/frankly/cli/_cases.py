@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from frankly import cases
-from frankly.cli._app import app, author, console, friendly, open_db, print_json
+from frankly.cli._app import actor, app, author, console, friendly, open_db, print_json
 from frankly.errors import NotFound
 from frankly.store import Database
 
@@ -63,6 +63,7 @@ def case_open(
         external_ref=ref,
         facts=facts,
         author=author(),
+        actor=actor(db),
     )
     if as_json:
         print_json(case.to_dict())
@@ -168,7 +169,8 @@ def case_note(
     text: Annotated[str, typer.Argument(help="The note.")],
 ) -> None:
     """Add a note to a case's timeline."""
-    event = cases.add_note(open_db(), case_id, text, author=author())
+    db = open_db()
+    event = cases.add_note(db, case_id, text, author=author(), actor=actor(db))
     console.print(f"Noted on case {case_id} (event {event.id}).")
 
 
@@ -181,7 +183,8 @@ def case_facts(
     """Record facts on a case (name=value; an empty value removes the fact)."""
     parsed = cases.parse_fact_pairs(pairs)
     facts = {key: (value if value != "" else None) for key, value in parsed.items()}
-    case = cases.record_facts(open_db(), case_id, facts, author=author())
+    db = open_db()
+    case = cases.record_facts(db, case_id, facts, author=author(), actor=actor(db))
     console.print(f"Case {case.id} facts: " + ", ".join(f"{k}={v}" for k, v in case.facts.items()))
 
 
@@ -193,7 +196,8 @@ def case_state(
     reason: Annotated[str | None, typer.Option(help="Why, for the timeline.")] = None,
 ) -> None:
     """Move a case to another state (open → notified → resolving → resolved → …)."""
-    case = cases.change_state(open_db(), case_id, to, author=author(), reason=reason)
+    db = open_db()
+    case = cases.change_state(db, case_id, to, author=author(), reason=reason, actor=actor(db))
     console.print(f"Case {case.id} is now {case.state}.")
 
 

@@ -86,7 +86,9 @@ def serve(
         stop_worker = start_background_worker(db)
     console.print(f"Frankly is running on http://{host}:{port}  (Ctrl+C stops it)")
     try:
-        uvicorn.run(web, host=host, port=port, log_level="warning")
+        # Client addresses come from FRANKLY_TRUSTED_PROXIES alone (see web/_session.py):
+        # uvicorn must not rewrite them from X-Forwarded-For on its own.
+        uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False)
     finally:
         if stop_worker is not None:
             stop_worker()

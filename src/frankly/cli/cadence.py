@@ -11,9 +11,9 @@ import typer
 from rich.table import Table
 
 from frankly import cases
-from frankly.cli._app import app, author, console, fail, friendly, open_db, print_json
+from frankly.cli._app import actor, app, author, console, fail, friendly, open_db, print_json
 from frankly.errors import InvalidInput
-from frankly.store import Agent, Database
+from frankly.store import Database
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -46,7 +46,6 @@ def worker(
 ) -> None:
     """Deliver queued messages (SMTP settings from FRANKLY_SMTP_*); Ctrl+C stops it."""
     import logging
-    import os
 
     from frankly.delivery import SmtpSettings, Worker, mail_folder
 
@@ -83,7 +82,7 @@ Override = Annotated[
     bool,
     typer.Option(
         "--override",
-        help="Send despite error-level findings (managers only; FRANKLY_AGENT names you).",
+        help="Send despite error-level findings (managers only; --as or FRANKLY_AGENT names you).",
     ),
 ]
 Reason = Annotated[
@@ -101,13 +100,14 @@ def _through_gate(
     reason: str | None,
 ) -> cases.Approval:
     """Approve through the sending gate, printing the findings when it refuses."""
-    agent = acting_agent(db)
+    agent_id = actor(db)
+    agent = cases.get_agent(db, agent_id) if agent_id is not None else None
     try:
         return cases.approve(
             db,
             message_id,
             author=agent.email if agent is not None else author(),
-            agent_id=agent.id if agent is not None else None,
+            actor=agent_id,
             next_update_at=when,
             promise_from=promise_from,
             override=override,
@@ -123,17 +123,6 @@ def _through_gate(
                 highlight=False,
             )
         raise
-
-
-def acting_agent(db: Database) -> Agent | None:
-    """The agent named by ``FRANKLY_AGENT`` (an email), whose rights the command uses."""
-    email = os.environ.get("FRANKLY_AGENT", "").strip()
-    if not email:
-        return None
-    agent = cases.find_agent(db, email)
-    if agent is None:
-        fail(f"FRANKLY_AGENT={email}: no agent with that email", 2)
-    return agent
 
 
 @app.command("approve")
@@ -289,7 +278,8 @@ def send(
 @friendly
 def retry(message_id: Annotated[int, typer.Argument(help="The failed message's id.")]) -> None:
     """Queue a failed message again (it keeps its Message-ID)."""
-    message = cases.retry_message(open_db(), message_id, author=author())
+    db = open_db()
+    message = cases.retry_message(db, message_id, author=author(), actor=actor(db))
     console.print(f"Message {message.id} is queued again.")
 
 
@@ -472,7 +462,8 @@ def call(
     db = open_db()
     customer = cases.get_customer(db, cases.get_case(db, case_id).customer_id)
     when = parse_when(next_update, customer.language, customer.timezone) if next_update else None
-    agent = acting_agent(db)
+    agent_id = actor(db)
+    agent = cases.get_agent(db, agent_id) if agent_id is not None else None
     message = cases.log_call(
         db,
         case_id,
@@ -480,7 +471,7 @@ def call(
         script=script,
         next_update_at=when,
         author=agent.email if agent is not None else author(),
-        agent_id=agent.id if agent is not None else None,
+        actor=agent_id,
         promise_from=promise_from,
         override=override,
         override_reason=reason,
@@ -587,7 +578,8 @@ def milestones_add(
     note: Annotated[str | None, typer.Option(help="A note for the timeline.")] = None,
 ) -> None:
     """Record one milestone now and draft the update that shows the movement."""
-    result = cases.record_milestone(open_db(), case_id, code, note=note, author=author())
+    db = open_db()
+    result = cases.record_milestone(db, case_id, code, note=note, author=author(), actor=actor(db))
     if not result.created:
         console.print("That milestone is recorded already.")
     elif result.message is not None:
@@ -660,7 +652,8 @@ def codes_issue(
     percent: Annotated[int, typer.Option(help="The discount, in percent.")] = 10,
 ) -> None:
     """Issue a single-use thank-you code for the case's customer."""
-    code = cases.issue_code(open_db(), case_id, percent=percent, author=author())
+    db = open_db()
+    code = cases.issue_code(db, case_id, percent=percent, author=author(), actor=actor(db))
     console.print(f"{code.code}: {code.percent}% off, valid until {code.expires_at:%Y-%m-%d}.")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from frankly import cases
-from frankly.cli._app import app, author, console, fail, friendly, open_db, print_json
+from frankly.cli._app import actor, app, author, console, fail, friendly, open_db, print_json
 from frankly.compose import Draft, draft
 from frankly.store import utcnow
 
@@ -48,7 +48,15 @@ def draft_command(
     message_id: int | None = None
     if save:
         message = cases.save_draft(
-            db, case_id, stage, channel, lang, author=author(), now=now, playbooks_dirs=dirs
+            db,
+            case_id,
+            stage,
+            channel,
+            lang,
+            author=author(),
+            now=now,
+            playbooks_dirs=dirs,
+            actor=actor(db),
         )
         message_id = message.id
     if output == "json":

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
 import smtplib
 import ssl
@@ -28,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from frankly import config
 from frankly.delivery._claim import Job
 from frankly.delivery._config import SmtpSettings
 from frankly.delivery._email import build_email
@@ -240,9 +242,14 @@ class MailFolderSender:
         mail = build_email(job, self.settings)
         name = "".join(c if c.isalnum() or c in ".-" else "_" for c in job.rfc_message_id)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            # Customers' mail: the folder 0700 and each file 0600, this user only.
+            config.ensure_private_dir(self.folder)
             # The Message-ID names the file: a retry overwrites, it never doubles.
-            (self.folder / f"{name.strip('_')}.eml").write_bytes(mail.as_bytes())
+            path = self.folder / f"{name.strip('_')}.eml"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(mail.as_bytes())
+            config.make_private(path)  # a file left by an older version
         except OSError as exc:
             raise TemporaryFailure(f"Cannot write the mail to {self.folder}: {exc}") from exc
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,8 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "sqlite":
             database = parsed.database
-            if database and database != ":memory:":
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            if database and database != ":memory:" and not database.startswith("file:"):
+                _private_sqlite_file(Path(database).expanduser())
             kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs["pool_pre_ping"] = True
@@ -127,6 +128,21 @@ class Database:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         safe = make_url(self.url).render_as_string(hide_password=True)
         return DatabaseUnavailable(f"Cannot reach the database {safe}: {reason}")
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """The database file and its -wal and -shm companions readable by this user only.
+
+    SQLite gives the companions the main file's rights, so creating the file 0600 before
+    the first connection covers all three; an existing one is tightened.
+    """
+    config.ensure_private_dir(path.parent)
+    if not path.exists():
+        # FileExistsError: made by another process a moment ago.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for companion in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        config.make_private(companion)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -9,17 +9,17 @@ from fastapi.responses import RedirectResponse, Response
 
 from frankly import cases
 from frankly.errors import FranklyError, NotFound
-from frankly.store import LANGUAGES, ROLES, Agent, Database
+from frankly.store import LANGUAGES, ROLES, Agent, Database, utcnow
 from frankly.web import _i18n, auth
 from frankly.web._session import (
     check_csrf,
-    clear_session,
+    client_address,
     current_agent,
-    new_session,
     render,
     require_admin,
     require_agent,
-    write_session,
+    sign_in,
+    sign_out,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -50,21 +50,23 @@ def login(
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    ip = request.client.host if request.client else "unknown"
     try:
-        agent = auth.authenticate(_db(request), email, password, ip=ip)
+        agent = auth.authenticate(_db(request), email, password, ip=client_address(request))
     except (auth.WrongCredentials, auth.TooManyAttempts) as exc:
         context = {"next": _safe_next(next), "error": exc.message, "email": email}
-        return render(request, "login.html", context, status=exc.http_status)
+        response = render(request, "login.html", context, status=exc.http_status)
+        if isinstance(exc, auth.TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     response = RedirectResponse(_safe_next(next), status_code=303)
-    write_session(request, response, new_session(agent))
+    sign_in(request, agent, response)
     return response
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
-def logout() -> Response:
+def logout(request: Request) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    clear_session(response)
+    sign_out(request, response)
     return response
 
 
@@ -77,6 +79,10 @@ def _account_page(request: Request, me: Agent, **extra: Any) -> Response:
     context = {
         "languages": _i18n.languages(),
         "tokens": auth.list_tokens(_db(request), me.id),
+        "scopes": [s for s in auth.SCOPES if s != "admin" or auth.has_role(me, "admin")],
+        "default_days": auth.DEFAULT_TOKEN_DAYS,
+        "max_days": auth.MAX_TOKEN_DAYS,
+        "now": utcnow(),
         "new_token": None,
         "error": None,
         "saved": False,
@@ -108,10 +114,9 @@ def change_password(
         auth.set_password(_db(request), me.id, new)
     except FranklyError as exc:
         return _account_page(request, me, error=exc.message)
-    agent = cases.get_agent(_db(request), me.id)
-    response = _account_page(request, agent, saved=True)
-    write_session(request, response, new_session(agent))
-    return response
+    # The new password ended every session, this one included: start a fresh one here.
+    sign_in(request, cases.get_agent(_db(request), me.id))
+    return _account_page(request, request.state.agent, saved=True)
 
 
 @router.post("/account/tokens", dependencies=[Depends(check_csrf)])
@@ -119,9 +124,15 @@ def new_token(
     request: Request,
     me: Annotated[Agent, Depends(require_agent)],
     name: Annotated[str, Form(max_length=200)] = "",
+    scope: Annotated[str, Form(max_length=10)] = "read",
+    expires_days: Annotated[str, Form(max_length=6)] = "",
 ) -> Response:
     try:
-        _, raw = auth.issue_token(_db(request), me.id, name)
+        days = int(expires_days) if expires_days.strip() else auth.DEFAULT_TOKEN_DAYS
+    except ValueError:
+        return _account_page(request, me, error="Give the days the token lasts as a number.")
+    try:
+        _, raw = auth.issue_token(_db(request), me.id, name, scope=scope, days=days)
     except FranklyError as exc:
         return _account_page(request, me, error=exc.message)
     return _account_page(request, me, new_token=raw)

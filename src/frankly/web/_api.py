@@ -27,7 +27,7 @@ from frankly.store import (
     Database,
 )
 from frankly.web import _services
-from frankly.web.auth import NotSignedIn, agent_for_token
+from frankly.web.auth import Forbidden, NotSignedIn, token_allows, token_grant
 
 MAX_ID = 2_147_483_647
 
@@ -82,8 +82,8 @@ class ErrorBody(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
     for code, text in (
-        (401, "No token, or a token that is wrong or revoked"),
-        (403, "The token's owner may not do this"),
+        (401, "No token, or a token that is wrong, revoked or expired"),
+        (403, "The token's scope or its owner's role does not allow this"),
         (404, "No such case, customer or message"),
         (409, "A conflict, or a state change the case's life does not allow"),
         (422, "Invalid input: the field is named"),
@@ -94,16 +94,41 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 bearer = HTTPBearer(auto_error=False, description="An API token: `Bearer frk_…`")
 
 
+# POST endpoints that only compute an answer: a read token may call them.
+READ_ONLY_POSTS = frozenset({"/api/v1/check", "/api/v1/triage", "/api/v1/cases/{case_id}/draft"})
+
+
+def needed_scope(request: Request) -> str:
+    """The token scope a request needs: read for GET and the read-only posts, else write."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return "read"
+    route = request.scope.get("route")
+    if getattr(route, "path", None) in READ_ONLY_POSTS:
+        return "read"
+    return "write"
+
+
 def api_agent(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Agent:
-    """The agent whose token the request carries; raises ``NotSignedIn``."""
+    """The agent whose token the request carries, when its scope allows the request.
+
+    Raises ``NotSignedIn`` (401: no token, or one that is wrong, revoked or expired) and
+    ``Forbidden`` (403: a read token asked to write).
+    """
+    cached = getattr(request.state, "api_agent", None)
+    if cached is not None:
+        return cached
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotSignedIn("Send an API token: Authorization: Bearer frk_…")
-    agent = agent_for_token(request.app.state.db, credentials.credentials)
-    if agent is None:
-        raise NotSignedIn("The API token is wrong or revoked")
+    grant = token_grant(request.app.state.db, credentials.credentials)
+    if grant is None:
+        raise NotSignedIn("The API token is wrong, revoked or expired")
+    agent, scope = grant
+    needed = needed_scope(request)
+    if not token_allows(scope, needed):
+        raise Forbidden(f"This token's scope is {scope}: this request needs a {needed} token")
     request.state.api_agent = agent
     return agent
 
@@ -237,7 +262,7 @@ def list_cases(
 
 @router.post("/cases", status_code=201, summary="Open a case")
 def open_case(request: Request, me: Me, body: CaseIn) -> dict[str, Any]:
-    case = cases.open_case(_db(request), **body.model_dump(), author=me.email)
+    case = cases.open_case(_db(request), **body.model_dump(), author=me.email, actor=me)
     return case.to_dict()
 
 
@@ -248,18 +273,22 @@ def get_case(request: Request, case_id: Id) -> dict[str, Any]:
 
 @router.post("/cases/{case_id}/facts", summary="Record facts (null removes one)")
 def record_facts(request: Request, me: Me, case_id: Id, body: FactsIn) -> dict[str, Any]:
-    return cases.record_facts(_db(request), case_id, body.facts, author=me.email).to_dict()
+    return cases.record_facts(
+        _db(request), case_id, body.facts, author=me.email, actor=me
+    ).to_dict()
 
 
 @router.post("/cases/{case_id}/state", summary="Move a case to another state")
 def change_state(request: Request, me: Me, case_id: Id, body: StateIn) -> dict[str, Any]:
     db = _db(request)
-    return cases.change_state(db, case_id, body.to, author=me.email, reason=body.reason).to_dict()
+    return cases.change_state(
+        db, case_id, body.to, author=me.email, actor=me, reason=body.reason
+    ).to_dict()
 
 
 @router.post("/cases/{case_id}/notes", status_code=201, summary="Add a note to the timeline")
 def add_note(request: Request, me: Me, case_id: Id, body: NoteIn) -> dict[str, Any]:
-    return cases.add_note(_db(request), case_id, body.text, author=me.email).to_dict()
+    return cases.add_note(_db(request), case_id, body.text, author=me.email, actor=me).to_dict()
 
 
 @router.post(
@@ -277,6 +306,7 @@ def record_milestone(
         happened_at=body.happened_at,
         note=body.note,
         author=me.email,
+        actor=me,
     )
     if not result.created:
         response.status_code = 200  # the same milestone again: nothing new was written
@@ -310,7 +340,9 @@ def add_message(request: Request, me: Me, case_id: Id, body: MessageIn) -> dict[
     triage = None
     if body.direction == "in":
         triage = _services.triage_text(body.body, body.language)
-    message = cases.add_message(_db(request), case_id, **data, author=me.email, triage=triage)
+    message = cases.add_message(
+        _db(request), case_id, **data, author=me.email, actor=me, triage=triage
+    )
     return message.to_dict()
 
 
@@ -341,7 +373,7 @@ def approve_message(request: Request, me: Me, message_id: Id, body: ApproveIn) -
         _db(request),
         message_id,
         author=me.email,
-        agent_id=me.id,
+        actor=me,
         next_update_at=body.next_update_at,
         promise_from=body.promise_from,
         override=body.override,
@@ -407,14 +439,14 @@ def record_remedies(request: Request, me: Me, case_id: Id, body: RemediesIn) -> 
         if body.option is not None:
             raise InvalidInput("To offer, send options (a list), not option", field="option")
         cases.offer_options(
-            db, case_id, body.options, lang=body.lang, author=me.email, library=library
+            db, case_id, body.options, lang=body.lang, author=me.email, actor=me, library=library
         )
     else:
         if body.option is None:
             raise InvalidInput("Name the option the customer chose", field="option")
         if body.options is not None:
             raise InvalidInput("To choose, send option, not options", field="options")
-        cases.choose_option(db, case_id, body.option, note=body.note, author=me.email)
+        cases.choose_option(db, case_id, body.option, note=body.note, author=me.email, actor=me)
     return cases.list_remedies(db, case_id, body.lang, library=library).to_dict()
 
 

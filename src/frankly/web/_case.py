@@ -166,7 +166,7 @@ async def save_facts(
         if playbook is not None:
             # Coercing checks each value against its type and says what a good one looks like.
             playbook.coerce_facts({k: v for k, v in changed.items() if v is not None})
-        cases.record_facts(db, case_id, changed, author=me.email)
+        cases.record_facts(db, case_id, changed, author=me.email, actor=me)
     except FranklyError as exc:
         context = case_context(db, case_id, me, fact_error=exc.message)
         return render(request, "case.html", context, status=exc.http_status)
@@ -181,7 +181,7 @@ def change_state(
     to: Annotated[str, Form(max_length=20)],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    cases.change_state(_db(request), case_id, to, author=me.email, reason=reason or None)
+    cases.change_state(_db(request), case_id, to, author=me.email, reason=reason or None, actor=me)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
@@ -192,7 +192,7 @@ def add_note(
     me: Annotated[Agent, Depends(require_agent)],
     text: Annotated[str, Form(max_length=20_000)],
 ) -> Response:
-    cases.add_note(_db(request), case_id, text, author=me.email)
+    cases.add_note(_db(request), case_id, text, author=me.email, actor=me)
     return RedirectResponse(f"/cases/{case_id}#timeline", status_code=303)
 
 
@@ -209,7 +209,9 @@ async def remedies(
             chosen = [str(v) for v in form.getlist("options")]
             if not chosen:
                 raise InvalidInput("Tick the options you offered", field="options")
-            cases.offer_options(db, case_id, chosen, author=me.email, library=_services.library())
+            cases.offer_options(
+                db, case_id, chosen, author=me.email, library=_services.library(), actor=me
+            )
         elif action == "choose":
             cases.choose_option(
                 db,
@@ -217,6 +219,7 @@ async def remedies(
                 str(form.get("option") or "")[:64],
                 note=str(form.get("note") or "")[:2000] or None,
                 author=me.email,
+                actor=me,
             )
         else:
             raise InvalidInput("Say whether to offer or to choose", field="action")
@@ -432,7 +435,7 @@ def approve_and_send(
             stage=stage or None,
             language=lang or None,
             author=me.email,
-            agent_id=me.id,
+            actor=me,
             next_update_at=when,
             promise_from=promise_from or None,
             override=bool(override),

@@ -1,14 +1,15 @@
-"""Signed session cookies, CSRF tokens, the signed-in agent, and page rendering.
+"""Sessions, CSRF tokens, the signed-in agent, the client's address, and page rendering.
 
-The session is a cookie signed with itsdangerous (HttpOnly, SameSite=Lax, Secure over
-HTTPS): it holds the agent's id, a CSRF token and a fingerprint of the password hash, so
-changing a password ends every other session. Nothing is kept in process memory.
+A signed-in browser's cookie holds only a random session id (signed with itsdangerous;
+HttpOnly, SameSite=Lax, Secure over HTTPS); the session itself is a row in the database
+(``frankly.accounts``), so signing out or changing the password ends it at once, in every
+process. A visitor who is not signed in carries only a CSRF token in the cookie.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -21,13 +22,15 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 
+from frankly import accounts
 from frankly.store import Agent, Database
 from frankly.web import _i18n
-from frankly.web.auth import Forbidden, has_role, secret_key
+from frankly.web.auth import Forbidden, has_role
 
 COOKIE = "frankly_session"
-MAX_AGE = 12 * 3600
+MAX_AGE = int(accounts.SESSION_LIFETIME.total_seconds())
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TRUSTED_PROXIES_VARIABLE = "FRANKLY_TRUSTED_PROXIES"
 
 
 class SignInRequired(Exception):
@@ -42,12 +45,12 @@ def _serializer(request: Request) -> URLSafeTimedSerializer:
     app_state = request.app.state
     if getattr(app_state, "signer", None) is None:
         db: Database = app_state.db
-        app_state.signer = URLSafeTimedSerializer(secret_key(db), salt="frankly.session")
+        app_state.signer = URLSafeTimedSerializer(accounts.secret_key(db), salt="frankly.session")
     return app_state.signer
 
 
 def read_session(request: Request) -> dict[str, Any]:
-    """The session's contents, or {} when there is no valid cookie."""
+    """The cookie's contents, or {} when there is no valid cookie."""
     cached = getattr(request.state, "session", None)
     if cached is not None:
         return cached
@@ -82,6 +85,28 @@ def clear_session(response: Response) -> None:
     response.delete_cookie(COOKIE, path="/")
 
 
+def sign_in(request: Request, agent: Agent, response: Response | None = None) -> None:
+    """Start a server-side session for ``agent``: its id goes in the cookie of ``response``,
+    or of the page ``render`` makes next for this request."""
+    db: Database = request.app.state.db
+    session_id = accounts.start_session(db, agent.id, ip=client_address(request))
+    signed = accounts.session_agent(db, session_id)
+    request.state.signed_in = signed
+    request.state.agent = signed.agent if signed is not None else None
+    request.state.session = {"s": session_id}
+    request.state.session_dirty = True
+    if response is not None:
+        write_session(request, response, {"s": session_id})
+
+
+def sign_out(request: Request, response: Response) -> None:
+    """End this browser's session in the database and drop the cookie."""
+    session_id = read_session(request).get("s")
+    if isinstance(session_id, str):
+        accounts.end_session(request.app.state.db, session_id)
+    clear_session(response)
+
+
 def _secure(request: Request) -> bool:
     forced = os.environ.get("FRANKLY_SECURE_COOKIES")
     if forced is not None:
@@ -89,45 +114,95 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def password_fingerprint(agent: Agent) -> str:
-    return hashlib.sha256((agent.password_hash or "").encode()).hexdigest()[:16]
-
-
-def new_session(agent: Agent) -> dict[str, Any]:
-    return {"a": agent.id, "c": secrets.token_urlsafe(24), "p": password_fingerprint(agent)}
+def _signed_in(request: Request) -> accounts.SignedIn | None:
+    if hasattr(request.state, "signed_in"):
+        return request.state.signed_in
+    session_id = read_session(request).get("s")
+    found = None
+    if isinstance(session_id, str):
+        found = accounts.session_agent(request.app.state.db, session_id)
+    request.state.signed_in = found
+    return found
 
 
 def csrf_token(request: Request) -> str:
     """This session's CSRF token (a fresh one is made for a visitor without a session)."""
+    signed = _signed_in(request)
+    if signed is not None:
+        return signed.csrf
     data = read_session(request)
     token = data.get("c")
     if not isinstance(token, str) or not token:
         token = secrets.token_urlsafe(24)
-        data = {**data, "c": token}
-        request.state.session = data
+        # A visitor's cookie holds the token alone (never a stale session id).
+        request.state.session = {"c": token}
         request.state.session_dirty = True
     return token
 
 
 def current_agent(request: Request) -> Agent | None:
-    """The signed-in agent, or None. Inactive agents and changed passwords end the session."""
+    """The signed-in agent, or None. Sign-out, a new password or an inactive account end
+    the session; the database says, not the cookie."""
     if hasattr(request.state, "agent"):
         return request.state.agent
-    data = read_session(request)
-    agent = None
-    agent_id = data.get("a")
-    if isinstance(agent_id, int):
-        db: Database = request.app.state.db
-        with db.reading() as session:
-            found = session.get(Agent, agent_id)
-        if (
-            found is not None
-            and found.active
-            and secrets.compare_digest(str(data.get("p", "")), password_fingerprint(found))
-        ):
-            agent = found
+    signed = _signed_in(request)
+    agent = signed.agent if signed is not None else None
     request.state.agent = agent
     return agent
+
+
+@functools.cache
+def _parse_proxies(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for part in value.replace(";", ",").split(","):
+        part = part.strip()
+        if part:
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError as exc:
+                raise ValueError(
+                    f"{TRUSTED_PROXIES_VARIABLE}: {part!r} is not an address or a network"
+                ) from exc
+    return tuple(networks)
+
+
+def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The proxies named in ``FRANKLY_TRUSTED_PROXIES`` (addresses or networks, by commas)."""
+    return _parse_proxies(os.environ.get(TRUSTED_PROXIES_VARIABLE, ""))
+
+
+def _is_trusted(address: str, networks: tuple[Any, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(request: Request) -> str:
+    """The address of the person at the other end, for rate limiting and the record.
+
+    ``X-Forwarded-For`` is read only when the connection comes from a trusted proxy
+    (``FRANKLY_TRUSTED_PROXIES``), walking it from the right past trusted hops: anyone
+    else could write any address there.
+    """
+    peer = request.client.host if request.client else "unknown"
+    networks = trusted_proxies()
+    if not networks or not _is_trusted(peer, networks):
+        return peer
+    hops = [
+        hop.strip()
+        for header in request.headers.getlist("x-forwarded-for")
+        for hop in header.split(",")
+        if hop.strip()
+    ]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # a malformed hop: trust nothing further left of it
+    return hops[0] if hops else peer
 
 
 def require_agent(request: Request) -> Agent:
@@ -154,7 +229,8 @@ def require_admin(request: Request) -> Agent:
 
 async def check_csrf(request: Request) -> None:
     """FastAPI dependency for every form post: the token must match the session's."""
-    expected = read_session(request).get("c")
+    signed = _signed_in(request)
+    expected = signed.csrf if signed is not None else read_session(request).get("c")
     sent = request.headers.get("x-csrf-token")
     if not sent:
         content_type = request.headers.get("content-type", "")

@@ -24,8 +24,12 @@ API_DESCRIPTION = """\
 Frankly's JSON API. Authenticate with a token: `Authorization: Bearer frk_…`
 (create one on the Account page or with `frankly users token EMAIL NAME`).
 
+A token has a scope (read: GET and the read-only checks; write: also changes; admin) and
+an expiry (90 days unless set otherwise). Agents change their own and unassigned cases;
+managers and admins every case (see docs/security.md).
+
 Every error has the same body: `{"error": {"code": "...", "message": "...", "field": ...}}`,
-with 4xx for the caller's mistakes (401 no or bad token, 403 role, 404 not found,
+with 4xx for the caller's mistakes (401 no, bad or expired token, 403 scope or role, 404 not found,
 409 conflict or illegal state change, 422 invalid input).
 """
 
