@@ -14,6 +14,7 @@
  *   scan(automaton, low, text, live) -> (by_rule, mask_parts|None)
  *       frankly.check._engine._scan before masking: same matches, same filters, same order.
  *   lower(text) -> text.lower()
+ *   suspect(text) -> bool     frankly.check._normalise.suspect: could normalising change it
  *
  * Strings are read in place (1, 2 or 4 bytes per character); nothing is encoded.
  */
@@ -1289,7 +1290,53 @@ done:
     return obj;
 }
 
+/* suspect(text) -> bool: frankly.check._normalise.suspect, whether normalising could change
+   the text: a character of its _ODD set, or two spaces, a space before or after a line break.
+   One pass with no allocation, so ordinary text pays almost nothing for the normalisation. */
+static inline int odd_char(Py_UCS4 c) {
+    if (c < 0x100) return c == '\t' || c == '\r' || c == 0xA0 || c == 0xAD;
+    if (c < 0x2000)
+        return c == 0x131 || c == 0x251 || c == 0x261 || (c >= 0x300 && c <= 0x58F) ||
+               c == 0x61C || c == 0x1680 || c == 0x180E;
+    if (c < 0x2500)
+        return c <= 0x200F || (c >= 0x202A && c <= 0x202F) || (c >= 0x205F && c <= 0x206F) ||
+               (c >= 0x2100 && c <= 0x214F) || c >= 0x2460;
+    if (c < 0x10000)
+        return c == 0x3000 || (c >= 0xFB00 && c <= 0xFB06) || (c >= 0xFE00 && c <= 0xFE0F) ||
+               c == 0xFEFF || (c >= 0xFF01 && c <= 0xFF5E);
+    return (c >= 0x1D400 && c <= 0x1D7FF) || (c >= 0xE0000 && c <= 0xE007F);
+}
+
+HOT int suspect_in(int kind, const void *data, Py_ssize_t n) {
+    Py_UCS4 prev = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c <= ' ') {
+            if (c == ' ' ? (prev == ' ' || prev == '\n') : (c == '\n' ? prev == ' ' : (c == '\t' || c == '\r')))
+                return 1;
+        } else if (c >= 0xA0 && odd_char(c)) return 1;
+        prev = c;
+    }
+    return 0;
+}
+
+static PyObject *suspect(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "suspect(text: str)");
+        return NULL;
+    }
+    if (READY(text) < 0) return NULL;
+    int kind = PyUnicode_KIND(text), r;
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (kind == PyUnicode_1BYTE_KIND) r = suspect_in(PyUnicode_1BYTE_KIND, data, n);
+    else if (kind == PyUnicode_2BYTE_KIND) r = suspect_in(PyUnicode_2BYTE_KIND, data, n);
+    else r = suspect_in(PyUnicode_4BYTE_KIND, data, n);
+    return PyBool_FromLong(r);
+}
+
 static PyMethodDef methods[] = {
+    {"suspect", suspect, METH_O, "suspect(text) -> whether normalising could change the text"},
     {"words", words, METH_VARARGS, "words(words, sole, nlangs, sample) -> table for shared()"},
     {"shared", (PyCFunction)(void (*)(void))shared, METH_FASTCALL,
      "shared(text, table) -> (verdict|None, cuts, words, vowel_groups, e_space, caps, max_gap)"},

@@ -16,7 +16,7 @@ from itertools import pairwise
 from operator import sub
 from typing import Any
 
-from frankly.check import _accel, _metrics
+from frankly.check import _accel, _metrics, _normalise
 from frankly.check._report import Finding, Report, make_finding, make_report, score
 from frankly.check._rules import (
     DATE_RULE,
@@ -303,7 +303,7 @@ class Context:
         piece = self.low[start:end]
         if not piece or piece.isspace():
             return 0
-        if any(c in piece for c in ".!?;\n"):
+        if any(c in piece for c in ".!?;") or "\n" in self.text[start:end]:
             return 99
         return len(piece.split())
 
@@ -336,6 +336,10 @@ def _lower(text: str) -> str:
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     if "’" in low:
         low = low.replace("’", "'")
+    if "\n" in low:
+        # A phrase broken by a line break (hard-wrapped mail) is still the phrase; a blank
+        # line becomes two spaces, which no phrase contains. Same length: offsets hold.
+        low = low.replace("\n", " ")
     return low
 
 
@@ -922,6 +926,66 @@ def check(
         raise InvalidInput(f"Unknown fault {fault!r}: use one of {', '.join(FAULTS)}.")
     if reply_to is not None and not isinstance(reply_to, str):
         raise InvalidInput("The customer's message must be text.")
+    speedups = _accel.speedups
+    if speedups.suspect(text) if speedups is not None else _normalise.suspect(text):
+        # Spelling tricks (odd spaces, invisible characters, look-alike letters...): check the
+        # normalised text, then point the findings back at the original.
+        norm = _normalise.normalise(text)
+        # (A draft of invisible characters alone has no words to hide: it is checked as is.)
+        if norm is not None and norm.text and not norm.text.isspace():
+            report = _check(norm.text, lang, stage, reply_to, fault, rules)
+            return _remap(report, norm, text)
+    return _check(text, lang, stage, reply_to, fault, rules)
+
+
+def _remap(report: Report, norm: _normalise.Normalised, text: str) -> Report:
+    """``report`` (of the normalised text) with its findings' offsets, line, column and
+    flagged words taken from the original ``text``; messages keep the normalised words,
+    which read cleanly (no invisible characters or overrides).
+    """
+    findings = []
+    newlines: list[int] | None = None
+    for f in report.findings:
+        start, end = norm.span(f.start, f.end)
+        if len(text) > _LONG_TEXT:
+            if newlines is None:
+                newlines = [m.start() for m in _NEWLINE.finditer(text)]
+            line = bisect_left(newlines, start) + 1
+        else:
+            line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        findings.append(
+            make_finding(
+                f.category,
+                f.rule,
+                f.severity,
+                f.message,
+                start,
+                end,
+                text[start:end],
+                f.suggestion,
+                line,
+                column,
+            )  # fmt: skip
+        )
+    return make_report(
+        report.language,
+        report.language_confidence,
+        tuple(findings),
+        report.stage,
+        report.fault,
+        report.notes,
+    )
+
+
+def _check(
+    text: str,
+    lang: str | None,
+    stage: str | None,
+    reply_to: str | None,
+    fault: str | None,
+    rules: RuleSet | None,
+) -> Report:
     ruleset = rules if rules is not None else default_rules()
     notes: list[str] = []
     speedups = _accel.speedups
