@@ -966,7 +966,7 @@ def _remap(report: Report, norm: _normalise.Normalised, text: str) -> Report:
                 f.suggestion,
                 line,
                 column,
-            )  # fmt: skip
+            )
         )
     return make_report(
         report.language,
