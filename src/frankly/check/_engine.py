@@ -320,7 +320,7 @@ _FINDING_FIELDS = (
     "column",
 )  # fmt: skip
 _REPORT_FIELDS = (
-    "language", "language_confidence", "score", "findings", "stage", "fault", "notes",
+    "language", "language_confidence", "score", "findings", "stage", "fault", "notes", "source",
 )  # fmt: skip
 _CONTEXT = _accel.maker(Context, _CONTEXT_FIELDS)
 _FINDING = _accel.maker(Finding, _FINDING_FIELDS)
@@ -903,6 +903,7 @@ def check(
     fault: str | None = None,
     *,
     rules: RuleSet | None = None,
+    context: dict[str, Any] | None = None,
 ) -> Report:
     """Check a customer-facing draft and return a Report of findings and a 0-100 score.
 
@@ -912,7 +913,10 @@ def check(
     ``reply_to`` is the customer's message the draft answers (unanswered questions,
     mirrored insults); ``fault`` ("ours", "partner", "customer", "outside") turns on the
     admission check when it is ours. ``rules`` defaults to the built-in rules plus
-    ``FRANKLY_RULES_DIRS``. Pure and thread-safe.
+    ``FRANKLY_RULES_DIRS``. ``context`` is the case the draft belongs to, for the one-click
+    fixes (``Report.fixes``): ``facts`` (a dict), ``kind``, ``customer_name``, ``agent_name``,
+    ``agent_phone``, ``agent_email``, ``next_update``; a fix only ever inserts values found
+    there. Pure and thread-safe.
 
     Raises InvalidInput for empty text, an unknown stage or fault, or a malformed language.
     """
@@ -933,9 +937,9 @@ def check(
         norm = _normalise.normalise(text)
         # (A draft of invisible characters alone has no words to hide: it is checked as is.)
         if norm is not None and norm.text and not norm.text.isspace():
-            report = _check(norm.text, lang, stage, reply_to, fault, rules)
+            report = _check(norm.text, lang, stage, reply_to, fault, rules, context)
             return _remap(report, norm, text)
-    return _check(text, lang, stage, reply_to, fault, rules)
+    return _check(text, lang, stage, reply_to, fault, rules, context)
 
 
 def _remap(report: Report, norm: _normalise.Normalised, text: str) -> Report:
@@ -968,6 +972,7 @@ def _remap(report: Report, norm: _normalise.Normalised, text: str) -> Report:
                 column,
             )
         )
+    source = report.source
     return make_report(
         report.language,
         report.language_confidence,
@@ -975,6 +980,7 @@ def _remap(report: Report, norm: _normalise.Normalised, text: str) -> Report:
         report.stage,
         report.fault,
         report.notes,
+        None if source is None else [text, *source[1:4]],
     )
 
 
@@ -985,6 +991,7 @@ def _check(
     reply_to: str | None,
     fault: str | None,
     rules: RuleSet | None,
+    context: dict[str, Any] | None,
 ) -> Report:
     ruleset = rules if rules is not None else default_rules()
     notes: list[str] = []
@@ -1063,6 +1070,8 @@ def _check(
         found = tuple(findings)
         return speedups.new(  # type: ignore[no-any-return, union-attr]
             _REPORT, code, confidence, score(found) if found else 100, found, stage, fault,
-            tuple(notes),
+            tuple(notes), [text, pack, code, context],
         )  # fmt: skip
-    return make_report(code, confidence, tuple(findings), stage, fault, tuple(notes))
+    return make_report(
+        code, confidence, tuple(findings), stage, fault, tuple(notes), [text, pack, code, context]
+    )
