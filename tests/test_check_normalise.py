@@ -123,6 +123,14 @@ _TRICKY = st.sampled_from(
 def test_the_c_test_and_the_python_test_agree_and_spans_stay_on_characters(text: str) -> None:
     if _accel.speedups is not None:
         assert _accel.speedups.suspect(text) == suspect(text)
+        # prepare(): the engine's lower case (before its "’" step) or None, in one pass.
+        low = _accel.speedups.prepare(text)
+        if suspect(text):
+            assert low is None
+        elif low is not None:
+            assert low == text.lower().replace("\n", " ")
+        else:
+            assert any(ord(c) > 255 for c in text)
     norm = normalise(text)
     if norm is None:
         return
@@ -132,3 +140,15 @@ def test_the_c_test_and_the_python_test_agree_and_spans_stay_on_characters(text:
         for b in range(a, n + 1, max(1, n // 5)):
             s, e = norm.span(a, b)
             assert 0 <= s <= e <= len(text)
+
+
+def test_prepare_and_suspect_agree_with_python_on_every_character() -> None:
+    speedups = _accel.speedups
+    if speedups is None:
+        pytest.skip("the C accelerator is not built")
+    for code in [*range(0xD800), *range(0xE000, 0x10000), *range(0x1D400, 0x1D800), 0xE0041]:
+        for text in (f"a{chr(code)}b", f" {chr(code)}\n"):
+            assert speedups.suspect(text) == suspect(text), hex(code)
+            low = speedups.prepare(text)
+            assert low is None or low == text.lower().replace("\n", " "), hex(code)
+            assert low is not None or suspect(text) or code > 255, hex(code)

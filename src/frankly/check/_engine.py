@@ -931,7 +931,15 @@ def check(
     if reply_to is not None and not isinstance(reply_to, str):
         raise InvalidInput("The customer's message must be text.")
     speedups = _accel.speedups
-    if speedups.suspect(text) if speedups is not None else _normalise.suspect(text):
+    if speedups is not None:
+        # The usual case, in one pass: the lower-cased text when there is nothing to
+        # normalise (None sends the text the careful way below).
+        low = speedups.prepare(text)
+        if low is not None:
+            if "’" in low:
+                low = low.replace("’", "'")
+            return _check(text, lang, stage, reply_to, fault, rules, context, low)
+    if _normalise.suspect(text):
         # Spelling tricks (odd spaces, invisible characters, look-alike letters...): check the
         # normalised text, then point the findings back at the original.
         norm = _normalise.normalise(text)
@@ -992,6 +1000,7 @@ def _check(
     fault: str | None,
     rules: RuleSet | None,
     context: dict[str, Any] | None,
+    low: str | None = None,
 ) -> Report:
     ruleset = rules if rules is not None else default_rules()
     notes: list[str] = []
@@ -1026,7 +1035,8 @@ def _check(
             )
         if stage is not None:
             notes.append("Structure checks need a supported language and were skipped.")
-    low = _lower(text)
+    if low is None:
+        low = _lower(text)
     if fig is not None and _CONTEXT is not None:
         # The same Context as below, with the accelerator's figures, in one call.
         ctx = speedups.new(  # type: ignore[union-attr]
