@@ -54,6 +54,7 @@ def test_public_api_is_deliberate() -> None:
             "STAGES",
             "Example",
             "Finding",
+            "Fix",
             "Report",
             "Rule",
             "RuleError",

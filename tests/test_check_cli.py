@@ -200,3 +200,23 @@ def test_a_huge_listing_is_capped_in_text_but_complete_in_json(tmp_path: Path) -
     assert "600 findings" in text.stdout
     data = json.loads(runner.invoke(app, ["check", str(path), "--format", "json"]).stdout)
     assert len(data["findings"]) == 600
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_text_output_on_a_megabyte_single_line_stays_small(tmp_path: Path, lang: str) -> None:
+    sentence = "We will ship it soon. " if lang == "en" else "Se lo enviaremos pronto. "
+    text = sentence * (1_000_000 // len(sentence))
+    path = tmp_path / "one-line.txt"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["check", str(path), "--lang", lang])
+    out = result.stdout
+    listed = out.count("[vague-promise]")
+    assert listed == 500  # the cap; JSON lists all
+    # Each finding shows a window of the line, not the megabyte line itself.
+    assert len(out.encode("utf-8")) < 400 * listed
+    word = "soon" if lang == "en" else "pronto"
+    lines = out.splitlines()
+    snippet = next(line for line in lines if line.startswith("    ") and word in line)
+    assert len(snippet) <= 4 + 80 and snippet.endswith("…")
+    caret = lines[lines.index(snippet) + 1]
+    assert snippet[caret.index("^") : caret.index("^") + len(word)] == word

@@ -28,8 +28,9 @@ def test_new_builds_the_same_finding_and_report_as_their_constructors() -> None:
     with pytest.raises(AttributeError):
         made.start = 0  # still frozen
     report = SPEEDUPS.new(  # type: ignore[union-attr]
-        _accel.maker(Report, Report.__slots__), "en", 0.9, 85, (made,), "update", "ours", ()
-    )
+        _accel.maker(Report, Report.__slots__), "en", 0.9, 85, (made,), "update", "ours", (),
+        None,
+    )  # fmt: skip
     assert report == Report("en", 0.9, 85, (made,), "update", "ours", ())
     assert report.to_dict()["counts"]["error"] == 1
 

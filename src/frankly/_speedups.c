@@ -14,6 +14,8 @@
  *   scan(automaton, low, text, live) -> (by_rule, mask_parts|None)
  *       frankly.check._engine._scan before masking: same matches, same filters, same order.
  *   lower(text) -> text.lower()
+ *   suspect(text) -> bool     frankly.check._normalise.suspect: could normalising change it
+ *   prepare(text) -> low | None    suspect() and lower() in one pass, line breaks as spaces
  *
  * Strings are read in place (1, 2 or 4 bytes per character); nothing is encoded.
  */
@@ -1289,7 +1291,118 @@ done:
     return obj;
 }
 
+/* suspect(text) -> bool: frankly.check._normalise.suspect, whether normalising could change
+   the text: a character of its _ODD set, or two spaces, a space before or after a line break.
+   One pass with no allocation, so ordinary text pays almost nothing for the normalisation. */
+static inline int odd_char(Py_UCS4 c) {
+    if (c < 0x100) return c == '\t' || c == '\r' || c == 0xA0 || c == 0xAD;
+    if (c < 0x2000)
+        return c == 0x131 || c == 0x251 || c == 0x261 || (c >= 0x300 && c <= 0x58F) ||
+               c == 0x61C || c == 0x1680 || c == 0x180E;
+    if (c < 0x2500)
+        return c <= 0x200F || (c >= 0x202A && c <= 0x202F) || (c >= 0x205F && c <= 0x206F) ||
+               (c >= 0x2100 && c <= 0x214F) || c >= 0x2460;
+    if (c < 0x10000)
+        return c == 0x3000 || (c >= 0xFB00 && c <= 0xFB06) || (c >= 0xFE00 && c <= 0xFE0F) ||
+               c == 0xFEFF || (c >= 0xFF01 && c <= 0xFF5E);
+    return (c >= 0x1D400 && c <= 0x1D7FF) || (c >= 0xE0000 && c <= 0xE007F);
+}
+
+HOT int suspect_in(int kind, const void *data, Py_ssize_t n) {
+    Py_UCS4 prev = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c <= ' ') {
+            if (c == ' ' ? (prev == ' ' || prev == '\n') : (c == '\n' ? prev == ' ' : (c == '\t' || c == '\r')))
+                return 1;
+        } else if (c >= 0xA0 && odd_char(c)) return 1;
+        prev = c;
+    }
+    return 0;
+}
+
+static PyObject *suspect(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "suspect(text: str)");
+        return NULL;
+    }
+    if (READY(text) < 0) return NULL;
+    int kind = PyUnicode_KIND(text), r;
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (kind == PyUnicode_1BYTE_KIND) r = suspect_in(PyUnicode_1BYTE_KIND, data, n);
+    else if (kind == PyUnicode_2BYTE_KIND) r = suspect_in(PyUnicode_2BYTE_KIND, data, n);
+    else r = suspect_in(PyUnicode_4BYTE_KIND, data, n);
+    return PyBool_FromLong(r);
+}
+
+/* prepare(text) -> low | None: in one pass, frankly.check._engine._lower's result before its
+   "’" step (text.lower() with each "\n" read as a space) when the text needs no normalising,
+   else None: the text is suspect() (the caller normalises it) or has a character above U+00FF
+   that lower-casing changes (the caller lower-cases it in Python). */
+/* Per character below U+0100, one entry: bits 0-7 its lower case ("\n" as a space), bit 8
+   set for a suspect character, bit 9 for a space, bit 10 for "\n", and bits 12-13 the bits
+   9-10 that make a suspect pair after it ("  ", " \n" after a space; "\n " after "\n"). */
+static uint16_t PREP[256];
+#define P_ODD 0x100u
+#define P_SPACE 0x200u
+#define P_NL 0x400u
+
+static void prepare_tables(void) {
+    for (Py_UCS4 c = 0; c < 256; c++) {
+        Py_UCS4 low = c == '\n' ? ' ' : Py_UNICODE_TOLOWER(c);
+        unsigned e = (low & 0xFF) | (odd_char(c) ? P_ODD : 0);
+        if (c == ' ') e |= P_SPACE | ((P_SPACE | P_NL) << 3);
+        if (c == '\n') e |= P_NL | (P_SPACE << 3);
+        PREP[c] = (uint16_t)e;
+    }
+}
+
+HOT int prepare_in(int kind, const void *src, void *dst, Py_ssize_t n) {
+    unsigned acc = 0, prev = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, src, i);
+        if (kind == PyUnicode_1BYTE_KIND || c < 256) {
+            unsigned e = PREP[c];
+            acc |= e & ((prev >> 3) | P_ODD);
+            prev = e;
+            PyUnicode_WRITE(kind, dst, i, e & 0xFF);
+            continue;
+        }
+        if (odd_char(c) || Py_UNICODE_TOLOWER(c) != c || Py_UNICODE_ISUPPER(c) ||
+            Py_UNICODE_ISTITLE(c))
+            return 1;
+        prev = 0;
+        PyUnicode_WRITE(kind, dst, i, c);
+    }
+    return (acc & (P_ODD | P_SPACE | P_NL)) != 0;
+}
+
+static PyObject *prepare(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "prepare(text: str)");
+        return NULL;
+    }
+    if (READY(text) < 0) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text), r;
+    const void *src = PyUnicode_DATA(text);
+    PyObject *out = PyUnicode_New(n, PyUnicode_MAX_CHAR_VALUE(text));
+    if (out == NULL) return NULL;
+    void *dst = PyUnicode_DATA(out);
+    if (kind == PyUnicode_1BYTE_KIND) r = prepare_in(PyUnicode_1BYTE_KIND, src, dst, n);
+    else if (kind == PyUnicode_2BYTE_KIND) r = prepare_in(PyUnicode_2BYTE_KIND, src, dst, n);
+    else r = prepare_in(PyUnicode_4BYTE_KIND, src, dst, n);
+    if (r) {
+        Py_DECREF(out);
+        Py_RETURN_NONE;
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"prepare", prepare, METH_O, "prepare(text) -> lower case with line breaks as spaces, or None"},
+    {"suspect", suspect, METH_O, "suspect(text) -> whether normalising could change the text"},
     {"words", words, METH_VARARGS, "words(words, sole, nlangs, sample) -> table for shared()"},
     {"shared", (PyCFunction)(void (*)(void))shared, METH_FASTCALL,
      "shared(text, table) -> (verdict|None, cuts, words, vowel_groups, e_space, caps, max_gap)"},
@@ -1312,5 +1425,6 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "frankly._speedups",
 
 PyMODINIT_FUNC PyInit__speedups(void) {
     tables();
+    prepare_tables();
     return PyModule_Create(&module);
 }

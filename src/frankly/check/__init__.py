@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from frankly.check._accel import accelerated
 from frankly.check._engine import RULES_ENV, check, default_rules
+from frankly.check._fixes import Fix
 from frankly.check._report import Finding, Report
 from frankly.check._rules import (
     CATEGORIES,
@@ -36,6 +37,7 @@ __all__ = [
     "STAGES",
     "Example",
     "Finding",
+    "Fix",
     "Report",
     "Rule",
     "RuleError",

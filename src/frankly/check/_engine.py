@@ -16,7 +16,7 @@ from itertools import pairwise
 from operator import sub
 from typing import Any
 
-from frankly.check import _accel, _metrics
+from frankly.check import _accel, _metrics, _normalise
 from frankly.check._report import Finding, Report, make_finding, make_report, score
 from frankly.check._rules import (
     DATE_RULE,
@@ -303,7 +303,7 @@ class Context:
         piece = self.low[start:end]
         if not piece or piece.isspace():
             return 0
-        if any(c in piece for c in ".!?;\n"):
+        if any(c in piece for c in ".!?;") or "\n" in self.text[start:end]:
             return 99
         return len(piece.split())
 
@@ -320,7 +320,7 @@ _FINDING_FIELDS = (
     "column",
 )  # fmt: skip
 _REPORT_FIELDS = (
-    "language", "language_confidence", "score", "findings", "stage", "fault", "notes",
+    "language", "language_confidence", "score", "findings", "stage", "fault", "notes", "source",
 )  # fmt: skip
 _CONTEXT = _accel.maker(Context, _CONTEXT_FIELDS)
 _FINDING = _accel.maker(Finding, _FINDING_FIELDS)
@@ -336,6 +336,10 @@ def _lower(text: str) -> str:
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     if "’" in low:
         low = low.replace("’", "'")
+    if "\n" in low:
+        # A phrase broken by a line break (hard-wrapped mail) is still the phrase; a blank
+        # line becomes two spaces, which no phrase contains. Same length: offsets hold.
+        low = low.replace("\n", " ")
     return low
 
 
@@ -899,6 +903,7 @@ def check(
     fault: str | None = None,
     *,
     rules: RuleSet | None = None,
+    context: dict[str, Any] | None = None,
 ) -> Report:
     """Check a customer-facing draft and return a Report of findings and a 0-100 score.
 
@@ -908,7 +913,10 @@ def check(
     ``reply_to`` is the customer's message the draft answers (unanswered questions,
     mirrored insults); ``fault`` ("ours", "partner", "customer", "outside") turns on the
     admission check when it is ours. ``rules`` defaults to the built-in rules plus
-    ``FRANKLY_RULES_DIRS``. Pure and thread-safe.
+    ``FRANKLY_RULES_DIRS``. ``context`` is the case the draft belongs to, for the one-click
+    fixes (``Report.fixes``): ``facts`` (a dict), ``kind``, ``customer_name``, ``agent_name``,
+    ``agent_phone``, ``agent_email``, ``next_update``; a fix only ever inserts values found
+    there. Pure and thread-safe.
 
     Raises InvalidInput for empty text, an unknown stage or fault, or a malformed language.
     """
@@ -922,6 +930,78 @@ def check(
         raise InvalidInput(f"Unknown fault {fault!r}: use one of {', '.join(FAULTS)}.")
     if reply_to is not None and not isinstance(reply_to, str):
         raise InvalidInput("The customer's message must be text.")
+    speedups = _accel.speedups
+    if speedups is not None:
+        # The usual case, in one pass: the lower-cased text when there is nothing to
+        # normalise (None sends the text the careful way below).
+        low = speedups.prepare(text)
+        if low is not None:
+            if "’" in low:
+                low = low.replace("’", "'")
+            return _check(text, lang, stage, reply_to, fault, rules, context, low)
+    if _normalise.suspect(text):
+        # Spelling tricks (odd spaces, invisible characters, look-alike letters...): check the
+        # normalised text, then point the findings back at the original.
+        norm = _normalise.normalise(text)
+        # (A draft of invisible characters alone has no words to hide: it is checked as is.)
+        if norm is not None and norm.text and not norm.text.isspace():
+            report = _check(norm.text, lang, stage, reply_to, fault, rules, context)
+            return _remap(report, norm, text)
+    return _check(text, lang, stage, reply_to, fault, rules, context)
+
+
+def _remap(report: Report, norm: _normalise.Normalised, text: str) -> Report:
+    """``report`` (of the normalised text) with its findings' offsets, line, column and
+    flagged words taken from the original ``text``; messages keep the normalised words,
+    which read cleanly (no invisible characters or overrides).
+    """
+    findings = []
+    newlines: list[int] | None = None
+    for f in report.findings:
+        start, end = norm.span(f.start, f.end)
+        if len(text) > _LONG_TEXT:
+            if newlines is None:
+                newlines = [m.start() for m in _NEWLINE.finditer(text)]
+            line = bisect_left(newlines, start) + 1
+        else:
+            line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        findings.append(
+            make_finding(
+                f.category,
+                f.rule,
+                f.severity,
+                f.message,
+                start,
+                end,
+                text[start:end],
+                f.suggestion,
+                line,
+                column,
+            )
+        )
+    source = report.source
+    return make_report(
+        report.language,
+        report.language_confidence,
+        tuple(findings),
+        report.stage,
+        report.fault,
+        report.notes,
+        None if source is None else [text, *source[1:4]],
+    )
+
+
+def _check(
+    text: str,
+    lang: str | None,
+    stage: str | None,
+    reply_to: str | None,
+    fault: str | None,
+    rules: RuleSet | None,
+    context: dict[str, Any] | None,
+    low: str | None = None,
+) -> Report:
     ruleset = rules if rules is not None else default_rules()
     notes: list[str] = []
     speedups = _accel.speedups
@@ -955,7 +1035,8 @@ def check(
             )
         if stage is not None:
             notes.append("Structure checks need a supported language and were skipped.")
-    low = _lower(text)
+    if low is None:
+        low = _lower(text)
     if fig is not None and _CONTEXT is not None:
         # The same Context as below, with the accelerator's figures, in one call.
         ctx = speedups.new(  # type: ignore[union-attr]
@@ -999,6 +1080,8 @@ def check(
         found = tuple(findings)
         return speedups.new(  # type: ignore[no-any-return, union-attr]
             _REPORT, code, confidence, score(found) if found else 100, found, stage, fault,
-            tuple(notes),
+            tuple(notes), [text, pack, code, context],
         )  # fmt: skip
-    return make_report(code, confidence, tuple(findings), stage, fault, tuple(notes))
+    return make_report(
+        code, confidence, tuple(findings), stage, fault, tuple(notes), [text, pack, code, context]
+    )

@@ -60,6 +60,24 @@ class Report:
     stage: str | None = None
     fault: str | None = None
     notes: tuple[str, ...] = field(default=())
+    # [text, pack, language, case context, fixes once built]: the fixes are built on first
+    # use only (most checks never need them), so a check pays one list for them.
+    source: list[Any] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def fixes(self) -> tuple[Any, ...]:
+        """A ``frankly.check.Fix`` per finding, in order: what a one-click button may insert
+        (``replacement``, at ``insert_at`` for a missing part) and ``advice`` for the writer.
+        """
+        from frankly.check._fixes import Fix, fixes
+
+        source = self.source
+        if source is None:
+            return tuple(Fix(None, f.suggestion or None) for f in self.findings)
+        if len(source) == 4:
+            text, pack, lang, context = source
+            source.append(fixes(self.findings, text, pack, lang, context))
+        return source[4]  # type: ignore[no-any-return]
 
     @property
     def errors(self) -> int:
@@ -91,7 +109,10 @@ class Report:
                 "suggestion": self.suggestions,
             },
             "notes": list(self.notes),
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": [
+                {**f.to_dict(), **fix.to_dict()}
+                for f, fix in zip(self.findings, self.fixes, strict=True)
+            ],
         }
 
 
@@ -114,10 +135,12 @@ _new = object.__new__
         "column",
     )
 )
-(_language, _confidence, _score, _findings, _stage, _fault, _notes) = (
+(_language, _confidence, _score, _findings, _stage, _fault, _notes, _source) = (
     Report.__dict__[name].__set__
-    for name in ("language", "language_confidence", "score", "findings", "stage", "fault", "notes")
-)
+    for name in (
+        "language", "language_confidence", "score", "findings", "stage", "fault", "notes", "source",
+    )
+)  # fmt: skip
 
 
 def make_finding(
@@ -154,6 +177,7 @@ def make_report(
     stage: str | None,
     fault: str | None,
     notes: tuple[str, ...],
+    source: list[Any] | None = None,
 ) -> Report:
     """``Report(...)`` with its score, built faster (once per check)."""
     report = _new(Report)
@@ -164,6 +188,7 @@ def make_report(
     _stage(report, stage)
     _fault(report, fault)
     _notes(report, notes)
+    _source(report, source)
     return report  # type: ignore[no-any-return]
 
 

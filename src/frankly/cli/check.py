@@ -47,6 +47,37 @@ def read_text(source: str) -> str:
     return text
 
 
+WINDOW = 80  # characters of the line shown around a finding
+_FLAGGED_MAX = 48  # of which, at most, the flagged words (a long span is cut in the middle)
+
+
+def window(line: str, start: int, end: int, width: int = WINDOW) -> tuple[str, int, int]:
+    """About ``width`` characters of ``line`` around ``line[start:end]``: the snippet and the
+    flagged words' bounds in it. Cuts are shown with "…", so a megabyte on one line prints
+    one short line per finding, not the whole line each time.
+    """
+    end = max(start, min(end, len(line)))
+    start = min(start, end)
+    flagged = line[start:end]
+    if len(flagged) > _FLAGGED_MAX:
+        half = (_FLAGGED_MAX - 1) // 2
+        flagged = flagged[:half] + "…" + flagged[-half:]
+    room = max(width - len(flagged), 0)
+    left = min(start, room // 2)
+    right = min(len(line) - end, room - left)
+    left = min(start, room - right)  # a short right side gives its room to the left
+    before = line[start - left : start]
+    after = line[end : end + right]
+    if start - left > 0:
+        before = "…" + before[1:] if before else "…"
+    if end + right < len(line):
+        after = after[:-1] + "…" if after else "…"
+    snippet = before + flagged + after
+    # Tabs and other control characters would move the caret: shown as spaces.
+    snippet = "".join(" " if c < " " else c for c in snippet)
+    return snippet, len(before), len(before) + len(flagged)
+
+
 def _print_report(name: str, text: str, report: Report, min_severity: str) -> None:
     lines = text.split("\n")
     shown = report.at_least(min_severity)
@@ -58,15 +89,15 @@ def _print_report(name: str, text: str, report: Report, min_severity: str) -> No
         head = Text(f"{where}: ")
         head.append(f.severity, style=_STYLE[f.severity])
         head.append(f" [{f.category}] ", style="bold")
-        head.append(f.message)
+        # A message quotes the flagged words: a very long span must not print in full.
+        head.append(f.message if len(f.message) <= 400 else f.message[:399] + "…")
         if whole:
             head.append(" (whole message)", style="dim")
         console.print(head, soft_wrap=True)
         if not whole:
             line = lines[f.line - 1] if f.line - 1 < len(lines) else ""
-            start = f.column - 1
-            end = min(len(line), start + (f.end - f.start))
-            shown_line = Text("    " + line)
+            snippet, start, end = window(line, f.column - 1, f.column - 1 + (f.end - f.start))
+            shown_line = Text("    " + snippet)
             shown_line.stylize("bold red underline", 4 + start, 4 + end)
             console.print(shown_line, soft_wrap=True)
             console.print(" " * (4 + start) + "^" * max(1, end - start), soft_wrap=True)
@@ -182,4 +213,4 @@ def check_command(
         raise typer.Exit(1)
 
 
-__all__ = ["check_command", "read_text"]
+__all__ = ["check_command", "read_text", "window"]

@@ -311,12 +311,26 @@ def _report_for(view: Any, composer: dict[str, Any]) -> dict[str, Any] | None:
         stage=_stage_type(view, composer.get("stage")),
         reply_to=last_in.body if last_in is not None else None,
         fault=view.case.fault,
+        context=_fix_context(view),
     )
     if report is not None:
         report["marked"] = mark(body, report.get("findings", []))
         report["errors"] = len(_services.errors_in(report))
     composer["questions"] = _questions(last_in, report)
     return report
+
+
+def _fix_context(view: Any) -> dict[str, Any]:
+    """The case's real values for the checker's one-click fixes (it never invents one)."""
+    owner = view.owner
+    return {
+        "kind": view.case.kind,
+        "facts": dict(view.case.facts or {}),
+        "customer_name": view.customer.name,
+        "agent_name": owner.name if owner is not None else None,
+        "agent_phone": owner.phone if owner is not None else None,
+        "agent_email": owner.email if owner is not None else None,
+    }
 
 
 def _stage_type(view: Any, stage: str | None) -> str | None:

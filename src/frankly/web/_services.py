@@ -56,17 +56,20 @@ def check_text(
     reply_to: str | None = None,
     fault: str | None = None,
     strict: bool = False,
+    context: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """The checker's report as a dict, or None while the checker is not installed.
 
     Pages pass ``strict=False`` so that a fault inside the checker is logged and the page
-    still works; the API passes ``strict=True``.
+    still works; the API passes ``strict=True``. ``context`` (the case's facts, kind, customer
+    and agent) lets the one-click fixes use the case's real values.
     """
     check = function("check", "check")
     if check is None:
         return None
     try:
-        report = check(text, lang=lang, stage=stage, reply_to=reply_to, fault=fault)
+        extra = {"context": context} if context is not None else {}
+        report = check(text, lang=lang, stage=stage, reply_to=reply_to, fault=fault, **extra)
     except Exception:
         # A fault in the checker must not stop an agent from working; it is logged.
         if strict:
