@@ -540,11 +540,11 @@ def list_reviews(
         if reviewer_id is not None:
             stmt = stmt.where(Review.reviewer_id == reviewer_id)
         if query:
-            like = f"%{query.lower()}%"
+            like = v.like_pattern(query)
             stmt = stmt.where(
                 or_(
                     *(
-                        func.lower(func.coalesce(column, "")).like(like)
+                        func.lower(func.coalesce(column, "")).like(like, escape="\\")
                         for column in (
                             Review.missed,
                             Review.why,

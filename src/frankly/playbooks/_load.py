@@ -449,6 +449,8 @@ def _build(doc: _Doc, builtin: bool) -> Playbook:
             example=spec.get("example"),
             choices={k: dict(v) for k, v in (spec.get("choices") or {}).items()},
             currency=spec.get("currency"),
+            minimum=spec.get("minimum"),
+            maximum=spec.get("maximum"),
         )
         for name, spec in data["facts"].items()
     }

@@ -113,6 +113,9 @@ class FactSpec:
     example: str | None = None
     choices: dict[str, dict[str, str]] = field(default_factory=dict)
     currency: str | None = None
+    # For int and money facts: the range accepted (None: the type's default range).
+    minimum: float | None = None
+    maximum: float | None = None
 
     def question_in(self, lang: str) -> str:
         return self.question.get(lang) or next(iter(self.question.values()), self.name)
@@ -135,6 +138,10 @@ class FactSpec:
             out["choices"] = {k: dict(v) for k, v in self.choices.items()}
         if self.currency:
             out["currency"] = self.currency
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
         return out
 
 
