@@ -19,6 +19,15 @@ from frankly.store import Commitment, Database, Event, Message
 from frankly.store._cadence_models import OutboxJob
 from frankly.store._incident_models import IncidentNotice, IncidentUpdate
 
+
+@pytest.fixture(autouse=True)
+def _business_contacts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The business's own numbers, which its public texts give (see the public-text guard)."""
+    monkeypatch.setenv(
+        "FRANKLY_PUBLIC_CONTACTS", "@northwind.example, +44 20 7946 0100, +34 910 000 100"
+    )
+
+
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 EN = (
     "Our online ordering portal is down: you cannot place orders online. We are restoring "

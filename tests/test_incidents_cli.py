@@ -14,6 +14,15 @@ from frankly.cli.incidents import by_language
 from frankly.errors import InvalidInput
 from frankly.store import Database
 
+
+@pytest.fixture(autouse=True)
+def _business_contacts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The business's own numbers, which its public texts give (see the public-text guard)."""
+    monkeypatch.setenv(
+        "FRANKLY_PUBLIC_CONTACTS", "@northwind.example, +44 20 7946 0100, +34 910 000 100"
+    )
+
+
 runner = CliRunner()
 EN = (
     "en:Our ordering portal is down: you cannot place orders online. We are restoring it now. "

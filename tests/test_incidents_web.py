@@ -23,6 +23,15 @@ from frankly.web import create_app
 
 from .test_web import PASSWORD, Client
 
+
+@pytest.fixture(autouse=True)
+def _business_contacts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The business's own numbers, which its public texts give (see the public-text guard)."""
+    monkeypatch.setenv(
+        "FRANKLY_PUBLIC_CONTACTS", "@northwind.example, +44 20 7946 0100, +34 910 000 100"
+    )
+
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 PUBLIC = ["/status", "/status/incidents/{id}", "/status/feed.atom", "/status/feed.json"]
 

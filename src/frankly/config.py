@@ -60,3 +60,23 @@ def extra_dirs(variable: str) -> list[Path]:
     """Folders named in an environment variable, separated like ``PATH``."""
     value = os.environ.get(variable, "")
     return [Path(part) for part in value.split(os.pathsep) if part.strip()]
+
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def base_url() -> str:
+    """Where the public reaches this Frankly (``FRANKLY_BASE_URL``, no trailing slash).
+
+    Links in feeds and pages are built from it, never from the request's Host header,
+    which any client can set. A value that is not an http(s) address is ignored.
+    """
+    from urllib.parse import urlsplit
+
+    value = (os.environ.get("FRANKLY_BASE_URL") or "").strip().rstrip("/")
+    parts = urlsplit(value) if value else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        return DEFAULT_BASE_URL
+    if any(ch in value for ch in "\r\n\t <>\"'"):
+        return DEFAULT_BASE_URL
+    return value

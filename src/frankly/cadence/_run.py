@@ -19,7 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, literal, or_, select
+from sqlalchemy import String, and_, cast, func, literal, not_, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from frankly import cases
@@ -74,42 +76,111 @@ def run_due(db: Database, now: dt.datetime | None = None) -> RunReport:
 
     Only cases that can have something to do are read: each kind of work is one query
     on the indexed state, due times and the missing step, trigger or review, so a run
-    costs what is due, not how many cases are open. A failure on one case is logged and
-    reported in ``errors``; the others still run.
+    costs what is due, not how many cases are open.
+
+    A failure on one case (a fact the code cannot handle, a date that overflows, a stored
+    value that is not valid JSON) is recorded on that case as a ``cadence_failed`` event,
+    which managers see on Today, and reported in ``errors``; every other case still runs.
     """
     now = now or utcnow()
     report = RunReport()
-    report.missed = len(cases.settle_overdue(db, now=now))
+    try:
+        report.missed = len(cases.settle_overdue(db, now=now))
+    except Exception as exc:  # one bad promise must not stop the rest of the run
+        log.exception("the cadence could not settle overdue promises")
+        report.errors.append(f"overdue promises: {_describe(exc)}")
     settings: dict[str, CadenceSettings] = {}
     with db.reading() as session:
         live = (*OPEN, "resolved", "followed_up")
         for kind in session.scalars(select(Case.kind).where(Case.state.in_(live)).distinct()):
             settings[kind] = settings_for(kind)
-        work = _Work.find(session, settings, now)
+    try:
+        with db.reading() as session:
+            work = _Work.find(session, settings, now)
+    except DBAPIError as exc:
+        # A stored value the database's JSON functions cannot read (SQLite says
+        # "malformed JSON" for the NaN an older version let through) fails every query
+        # that reads facts: find those cases, set them aside, and run for the rest.
+        with db.reading() as session:
+            unreadable = _unreadable(session)
+        if not unreadable:
+            raise
+        for case_id in sorted(unreadable):
+            _failed(db, case_id, "facts", _describe(exc), now, report)
+        with db.reading() as session:
+            work = _Work.find(session, settings, now, skip=unreadable)
 
-    def each(rows: list[Any], what: Callable[[Any], int]) -> int:
+    def each(rows: list[Any], work_name: str, what: Callable[[Any], int]) -> int:
         done = 0
         for row in rows:
             try:
                 done += what(row)
-            except FranklyError as exc:
+            except Exception as exc:  # recorded on the case; the other cases go on
                 case_id = row[0].id if isinstance(row, tuple) else row.id
-                log.warning("cadence skipped case %s: %s", case_id, exc)
-                report.errors.append(f"case {case_id}: {exc}")
+                _failed(db, case_id, work_name, _describe(exc), now, report)
         return done
 
-    report.triggers += each(work.late_eta, lambda r: _eta_trigger(db, r[0], work.eta_at, now))
-    report.triggers += each(work.unpaid, lambda r: _payment_trigger(db, r[0], r[1], now))
     report.triggers += each(
-        work.stuck, lambda r: _stuck_trigger(db, r[0], settings[r[0].kind], r[1:], now)
+        work.late_eta, "new_eta", lambda r: _eta_trigger(db, r[0], work.eta_at, now)
+    )
+    report.triggers += each(
+        work.unpaid, "payment_overdue", lambda r: _payment_trigger(db, r[0], r[1], now)
+    )
+    report.triggers += each(
+        work.stuck,
+        "milestone_stuck",
+        lambda r: _stuck_trigger(db, r[0], settings[r[0].kind], r[1:], now),
     )
     report.scheduled += each(
-        work.ladders, lambda r: _ladder(db, r[0], r[1], settings[r[0].kind], work.steps, now)
+        work.ladders,
+        "payment_ladder",
+        lambda r: _ladder(db, r[0], r[1], settings[r[0].kind], work.steps, now),
     )
-    report.scheduled += each(work.follow_ups, lambda c: _follow_up(db, c, settings[c.kind], now))
-    report.reviews += each(work.reviews, lambda c: _review(db, c, settings[c.kind], now))
+    report.scheduled += each(
+        work.follow_ups, "follow_up", lambda c: _follow_up(db, c, settings[c.kind], now)
+    )
+    report.reviews += each(work.reviews, "review", lambda c: _review(db, c, settings[c.kind], now))
     _draft_due(db, now, settings, report)
     return report
+
+
+def _describe(exc: BaseException) -> str:
+    """An error in one line: its kind and the first line of its message."""
+    if isinstance(exc, FranklyError):
+        return str(exc)
+    first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first}"[:500]
+
+
+def _failed(
+    db: Database, case_id: int, work: str, error: str, now: dt.datetime, report: RunReport
+) -> None:
+    """Record that the cadence failed on a case (once while nothing changes on it)."""
+    log.warning("the cadence failed on case %s (%s): %s", case_id, work, error)
+    report.errors.append(f"case {case_id}: {error}")
+    try:
+        cases.record_cadence_failure(db, case_id, error, work=work, at=now)
+    except Exception:  # the note itself failed: the error stays in the report and the log
+        log.exception("could not record the cadence failure on case %s", case_id)
+
+
+def _unreadable(session: Session) -> set[int]:
+    """Cases whose stored facts, or whose events' payloads, the database cannot read as
+    JSON (only SQLite can hold such values; PostgreSQL's jsonb refuses them)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return set()
+    ids = set(session.scalars(select(Case.id).where(not_(func.json_valid(Case.facts)))))
+    ids.update(
+        session.scalars(
+            select(Event.case_id)
+            .where(
+                Event.kind.in_(("case_opened", "fact_recorded", "correction")),
+                not_(func.json_valid(Event.payload)),
+            )
+            .distinct()
+        )
+    )
+    return ids
 
 
 @dataclass
@@ -127,9 +198,23 @@ class _Work:
 
     @classmethod
     def find(
-        cls, session: Session, settings: dict[str, CadenceSettings], now: dt.datetime
+        cls,
+        session: Session,
+        settings: dict[str, CadenceSettings],
+        now: dt.datetime,
+        skip: set[int] | None = None,
     ) -> _Work:
+        """The work due; the cases in ``skip`` (unreadable facts) are left out."""
         open_ = Case.state.in_(OPEN)
+        if skip:
+            open_ = and_(open_, Case.id.not_in(skip))
+
+        def _fact(name: str) -> Any:
+            # CASE guarantees the unreadable rows never reach the JSON function (a plain
+            # AND does not: the database may evaluate its terms in any order).
+            value = Case.facts[name].as_string()
+            return sql_case((Case.id.in_(skip), None), else_=value) if skip else value
+
         with_customer = select(Case, Customer).join(Customer, Customer.id == Case.customer_id)
         new_eta, promised = _fact("new_eta"), _fact("promised_date")
         late_eta = session.execute(
@@ -245,10 +330,6 @@ class _Work:
             eta_at=eta_at,
             steps=steps,
         )
-
-
-def _fact(name: str) -> Any:
-    return Case.facts[name].as_string()
 
 
 def _fired(prefix: str, value: Any) -> Any:
@@ -438,9 +519,10 @@ def _draft_due(
             if step.auto_send:
                 cases.approve_message(db, message.id, author="frankly (automatic)", at=now)
                 report.sent += 1
-        except FranklyError as exc:
+        except Exception as exc:  # recorded on the case; the other steps go on
             log.warning("could not draft step %s: %s", step.id, exc)
-            report.errors.append(f"step {step.id}: {exc}")
+            report.errors.append(f"step {step.id}: {_describe(exc)}")
+            _failed(db, step.case_id, f"step {step.kind}", _describe(exc), now, report)
 
 
 def headline(db: Database) -> dict[str, Any]:

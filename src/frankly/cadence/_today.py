@@ -31,6 +31,7 @@ KINDS = (
     "missed",  # a promised update is overdue
     "late_to_tell",  # no first notice and the playbook's window has passed
     "failed",  # a message could not be delivered
+    "cadence_failed",  # the cadence could not handle the case (managers' team view)
     "first_notice",  # no first notice yet, still within the window
     "due",  # a promised update falls due soon
     "unanswered",  # the customer wrote and has no reply
@@ -52,6 +53,7 @@ GROUPS = {
     "draft": "to_tell",
     "missed": "overdue",
     "failed": "overdue",
+    "cadence_failed": "overdue",
     "due": "overdue",
     "unanswered": "unanswered",
     "follow_up": "follow_ups",
@@ -98,7 +100,13 @@ class Row:
     @property
     def alarm(self) -> bool:
         """Rows that mean a promise is broken or about to be."""
-        return self.overdue or self.kind in ("tell_now", "missed", "late_to_tell", "failed")
+        return self.overdue or self.kind in (
+            "tell_now",
+            "missed",
+            "late_to_tell",
+            "failed",
+            "cadence_failed",
+        )
 
     @property
     def link(self) -> str:
@@ -551,6 +559,10 @@ class _Listing:
                 )
         self._follow_ups(s, found)
         self._reviews(s, found)
+        if self.agent_id is None:  # the team view: cases the cadence failed on
+            from frankly.cadence._failures import failure_reasons
+
+            found += failure_reasons(s, self.now)
         return found
 
     def _open_cases(self, s: Session) -> dict[int, _Open]:

@@ -200,6 +200,39 @@ def fire_trigger(
         return True
 
 
+def record_cadence_failure(
+    db: Database,
+    case_id: int,
+    error: str,
+    *,
+    work: str,
+    author: str = "frankly",
+    at: dt.datetime | None = None,
+) -> bool:
+    """Note on the case that the cadence could not do ``work`` for it (``error`` says why),
+    so a manager sees it on Today while the run goes on for every other case.
+
+    Written once for as long as nothing else happens on the case: the same failure the
+    next minute adds nothing. Returns whether an event was written. Raises ``NotFound``.
+    """
+    now = at or utcnow()
+    error = " ".join(str(error).split())[:500] or "unknown error"
+    with db.transaction() as session:
+        case = _case(session, case_id, for_update=True)
+        latest = session.scalar(
+            select(Event).where(Event.case_id == case.id).order_by(Event.id.desc()).limit(1)
+        )
+        if (
+            latest is not None
+            and latest.kind == "cadence_failed"
+            and latest.payload.get("error") == error
+            and latest.payload.get("work") == work
+        ):
+            return False
+        record(session, case, "cadence_failed", author, {"work": work, "error": error}, at=now)
+        return True
+
+
 # ---------------------------------------------------------------------------- steps
 
 
@@ -579,11 +612,11 @@ def list_reviews(
         if reviewer_id is not None:
             stmt = stmt.where(Review.reviewer_id == reviewer_id)
         if query:
-            like = f"%{query.lower()}%"
+            like = v.like_pattern(query)
             stmt = stmt.where(
                 or_(
                     *(
-                        func.lower(func.coalesce(column, "")).like(like)
+                        func.lower(func.coalesce(column, "")).like(like, escape="\\")
                         for column in (
                             Review.missed,
                             Review.why,

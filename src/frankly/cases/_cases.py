@@ -93,7 +93,8 @@ def open_case(
     """Open a case for a customer. Raises ``InvalidInput``, ``NotFound`` or ``Conflict``,
     and ``NotAllowed`` when an agent ``actor`` opens it for someone else."""
     kind = v.identifier(kind, "kind")
-    title = v.text(title, "title")
+    title = v.text(title, "title", single_line=True)
+    external_ref = v.optional_text(external_ref, "external_ref", max_length=200, single_line=True)
     v.choice(severity, SEVERITIES, "severity")
     v.choice(fault, FAULTS, "fault")
     facts = v.facts(facts or {})
@@ -238,7 +239,7 @@ def update_case(
 ) -> Case:
     """Change a case's title, severity, fault or owner, with one ``case_updated`` event."""
     if title is not None:
-        title = v.text(title, "title")
+        title = v.text(title, "title", single_line=True)
     if severity is not None:
         v.choice(severity, SEVERITIES, "severity")
     if fault is not None:
@@ -306,6 +307,10 @@ def correct_event(
             key = original.payload["key"]
             if set(payload) != {"value"}:
                 raise InvalidInput("A fact correction gives the new value only", field="value")
+            # The corrected value passes the same boundary as a recorded one.
+            v.facts({key: payload["value"]})
+            if payload["value"] is not None:
+                _typed(case.kind, {key: payload["value"]})
             new_payload = {"key": key, "value": payload["value"], "previous": None}
             facts = dict(case.facts or {})
             latest = session.scalar(
@@ -365,6 +370,21 @@ def add_message(
     if direction == "out" and status == "received":
         raise InvalidInput("An outbound message cannot be 'received'", field="status")
     v.aware(next_update_at, "next_update_at")
+    subject = v.optional_text(subject, "subject", max_length=500, single_line=True)
+    # Addresses and ids become mail headers: one line each, no control characters.
+    sender, recipient, message_id, in_reply_to = (
+        v.optional_text(value, name, max_length=998, single_line=True)
+        for value, name in (
+            (sender, "sender"),
+            (recipient, "recipient"),
+            (message_id, "message_id"),
+            (in_reply_to, "in_reply_to"),
+        )
+    )
+    if stage is not None:
+        stage = v.text(stage, "stage", max_length=64, single_line=True)
+    if triage is not None:
+        v.json_value(triage, "triage")
     now = at or utcnow()
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
@@ -378,7 +398,7 @@ def add_message(
             channel=channel,
             language=language,
             stage=stage,
-            subject=v.optional_text(subject, "subject", max_length=500),
+            subject=subject,
             body=body,
             status=status,
             author=author,
@@ -491,13 +511,13 @@ def _filtered(
     if chased is not None:
         stmt = stmt.where(Case.chased_at.is_not(None) if chased else Case.chased_at.is_(None))
     if query:
-        like = f"%{query.lower()}%"
+        like = v.like_pattern(query)
         stmt = stmt.join(Customer, Customer.id == Case.customer_id).where(
             or_(
-                func.lower(Case.title).like(like),
-                func.lower(Customer.name).like(like),
-                func.lower(func.coalesce(Customer.company, "")).like(like),
-                func.lower(func.coalesce(Case.external_ref, "")).like(like),
+                func.lower(Case.title).like(like, escape="\\"),
+                func.lower(Customer.name).like(like, escape="\\"),
+                func.lower(func.coalesce(Customer.company, "")).like(like, escape="\\"),
+                func.lower(func.coalesce(Case.external_ref, "")).like(like, escape="\\"),
             )
         )
     return stmt

@@ -24,10 +24,10 @@ def add_customer(
 ) -> Customer:
     """Add a customer. Raises ``InvalidInput`` for a bad field, ``Conflict`` for a taken email."""
     customer = Customer(
-        name=v.text(name, "name", max_length=200),
+        name=v.text(name, "name", max_length=200, single_line=True),
         email=v.email(email),
-        company=v.optional_text(company, "company", max_length=200),
-        phone=v.optional_text(phone, "phone", max_length=64),
+        company=v.optional_text(company, "company", max_length=200, single_line=True),
+        phone=v.optional_text(phone, "phone", max_length=64, single_line=True),
         language=v.choice(language, LANGUAGES, "language"),
         tier=v.choice(tier, TIERS, "tier"),
         timezone=v.timezone(timezone),
@@ -60,11 +60,11 @@ def list_customers(
     with db.reading() as session:
         stmt = select(Customer).order_by(Customer.name, Customer.id)
         if query:
-            like = f"%{query.lower()}%"
+            like = v.like_pattern(query)
             stmt = stmt.where(
-                func.lower(Customer.name).like(like)
-                | func.lower(func.coalesce(Customer.company, "")).like(like)
-                | func.lower(func.coalesce(Customer.email, "")).like(like)
+                func.lower(Customer.name).like(like, escape="\\")
+                | func.lower(func.coalesce(Customer.company, "")).like(like, escape="\\")
+                | func.lower(func.coalesce(Customer.email, "")).like(like, escape="\\")
             )
         return list(session.scalars(stmt.limit(limit).offset(offset)))
 
@@ -83,12 +83,12 @@ def add_agent(
 ) -> Agent:
     """Add a member of staff. Raises ``InvalidInput`` or ``Conflict`` (email taken)."""
     agent = Agent(
-        name=v.text(name, "name", max_length=200),
+        name=v.text(name, "name", max_length=200, single_line=True),
         email=v.email(email, required=True),
         role=v.choice(role, ROLES, "role"),
         language=v.choice(language, LANGUAGES, "language"),
         timezone=v.timezone(timezone),
-        phone=v.optional_text(phone, "phone", max_length=64),
+        phone=v.optional_text(phone, "phone", max_length=64, single_line=True),
         manager_id=manager_id,
         password_hash=password_hash,
         active=True,

@@ -45,6 +45,7 @@ EVENT_KINDS = (
     "message_deferred",
     "commitment_cancelled",
     "trigger_fired",
+    "cadence_failed",  # the cadence could not handle the case (the error is in the payload)
     "milestone_recorded",
     "step_scheduled",
     "follow_up_scheduled",

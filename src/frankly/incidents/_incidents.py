@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from frankly.cases import _validate as v
 from frankly.cases._timeline import REBUILT_FIELDS, chain_rows
 from frankly.errors import Conflict, InvalidInput, NotFound
-from frankly.incidents import _notices
+from frankly.incidents import _guard, _notices
 from frankly.incidents._select import Affected, Selection, resolve
 from frankly.incidents._words import languages as word_languages
 from frankly.incidents._words import words
@@ -58,8 +57,10 @@ class IncidentClosed(Conflict):
 class UpdateRefused(InvalidInput):
     """The checker found errors in a text (or it names a customer): nothing was published."""
 
-    def __init__(self, message: str, findings: list[dict[str, Any]] | None = None) -> None:
-        super().__init__(message, field="text")
+    def __init__(
+        self, message: str, findings: list[dict[str, Any]] | None = None, *, field: str = "text"
+    ) -> None:
+        super().__init__(message, field=field)
         self.findings = findings or []
 
 
@@ -178,7 +179,7 @@ def open_incident(
     v.identifier(kind, "kind")
     v.choice(status, OPEN_STATUSES, "status")
     v.choice(severity, SEVERITIES, "severity")
-    titles = _texts(title, "title", max_length=300)
+    titles = _texts(title, "title", max_length=300, single_line=True)
     impacts = _texts(impact, "impact", max_length=2000)
     v.aware(started_at, "started_at")
     now = at or utcnow()
@@ -211,6 +212,7 @@ def open_incident(
             opened, linked, already = _link(session, incident, selection, author, now)
         _require_languages(session, incident, titles, "title")
         _require_languages(session, incident, impacts, "impact")
+        _guard_texts(session, incident, {"title": titles, "impact": impacts}, author=author)
         result = LinkResult(incident, opened, linked, already)
         if texts is not None:
             result.update = _post(
@@ -256,6 +258,8 @@ def add_affected(
         }
         opened, linked, already = _link(session, incident, selection, author, now)
         _require_languages(session, incident, incident.title, "title")
+        # A customer added now must not be the one the public texts already name.
+        _guard_texts(session, incident, _published(session, incident), contacts=False)
         result = LinkResult(incident, opened, linked, already)
         latest = session.scalar(
             select(IncidentUpdate)
@@ -407,8 +411,11 @@ def write_review(
             )
         _require_languages(session, incident, clean, "review")
         warnings: list[dict[str, Any]] = []
+        people, allowed = _identities(session, incident), _allowed(session, author)
         for lang, parts in clean.items():
-            _guard_private(session, incident, "\n\n".join(parts.values()))
+            for part, text in parts.items():
+                what = f"{lang} review: {part.replace('_', ' ')}"
+                _guard_private(text, what, people, allowed=allowed)
             warnings += _check("\n\n".join(parts.values()), lang, None)
         incident.review = {**clean, "author": author, "written_at": now.isoformat()}
         if publish and incident.review_published_at is None:
@@ -590,8 +597,13 @@ def _post(
         next_update_at = None
     stage = "public_statement" if kind == "update" else _notices.STAGE[kind]
     warnings: list[dict[str, Any]] = []
+    # The follow-up is personal (never on the status page): it may name the customer's
+    # order the way the personal notice does.
+    people = _identities(session, incident) if kind != "follow_up" else []
+    allowed = _allowed(session, author) if kind != "follow_up" else None
     for lang, text in clean.items():
-        _guard_private(session, incident, text)
+        if kind != "follow_up":
+            _guard_private(text, f"{lang} update", people, allowed=allowed)
         public_text = text
         if next_update_at is not None:
             when = words(lang).datetime(next_update_at)
@@ -853,49 +865,78 @@ def _check(
     ]
 
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def _guard_private(session: Session, incident: Incident, text: str) -> None:
-    """Refuse a public text that names an affected customer or shows their data.
-
-    Names, companies and emails are matched whole (case-insensitive); order and invoice
-    numbers of the linked cases as whole words.
-    """
-    low = text.lower()
-    tokens = set(_WORD.findall(low))
+def _identities(session: Session, incident: Incident) -> list[_guard.Identity]:
+    """What identifies each affected customer (one entry per linked case)."""
     rows = session.execute(
-        select(Customer.name, Customer.company, Customer.email, Case.facts)
+        select(
+            Customer.name,
+            Customer.company,
+            Customer.email,
+            Customer.phone,
+            Case.facts,
+            Case.external_ref,
+        )
         .join(IncidentCase, IncidentCase.customer_id == Customer.id)
         .join(Case, Case.id == IncidentCase.case_id)
         .where(IncidentCase.incident_id == incident.id)
     ).all()
-    for name, company, email, facts in rows:
-        for value in (name, company, email):
-            if value and len(value) >= 4 and _contains_phrase(low, value.lower()):
-                raise UpdateRefused(
-                    "The public text names an affected customer; the status page never shows "
-                    "who is affected. Remove the name and write about the service."
-                )
-        for key in ("order_number", "invoice_number"):
-            number = str((facts or {}).get(key) or "").lower()
-            if len(number) >= 3 and number in tokens:
-                raise UpdateRefused(
-                    f"The public text shows an affected customer's {key.replace('_', ' ')} "
-                    f"({number}); keep order details for the personal notices."
-                )
+    return [_guard.identity(*row) for row in rows]
 
 
-def _contains_phrase(haystack: str, phrase: str) -> bool:
-    start = haystack.find(phrase)
-    while start != -1:
-        end = start + len(phrase)
-        before = haystack[start - 1] if start else " "
-        after = haystack[end] if end < len(haystack) else " "
-        if not before.isalnum() and not after.isalnum():
-            return True
-        start = haystack.find(phrase, start + 1)
-    return False
+def _allowed(session: Session, author: str) -> _guard.Allowed:
+    """The business's own contact details: its staff's (and the author's) email domains,
+    its staff's phone blocks, and ``FRANKLY_PUBLIC_CONTACTS``."""
+    staff = list(session.execute(select(Agent.email, Agent.phone)).all())
+    return _guard.Allowed.of([*staff, (author, None)])
+
+
+def _guard_private(
+    text: str,
+    field: str,
+    people: list[_guard.Identity],
+    *,
+    contacts: bool = True,
+    allowed: _guard.Allowed | None = None,
+) -> None:
+    """Refuse a public text that names an affected customer or shows their data, or (with
+    ``contacts``) any email address or phone number not the business's own (see
+    ``frankly.incidents._guard``)."""
+    try:
+        _guard.check(text, field, people, contacts=contacts, allowed=allowed)
+    except _guard.PublicTextRefused as exc:
+        raise UpdateRefused(exc.message, field=exc.field or field) from None
+
+
+def _guard_texts(
+    session: Session,
+    incident: Incident,
+    texts: dict[str, dict[str, str]],
+    *,
+    author: str = "system",
+    contacts: bool = True,
+) -> None:
+    """``_guard_private`` on each language of each named text (``{"title": {"en": ...}}``)."""
+    people = _identities(session, incident)
+    allowed = _allowed(session, author) if contacts else None
+    for what, by_lang in texts.items():
+        for lang, text in by_lang.items():
+            if isinstance(text, str):
+                _guard_private(text, f"{lang} {what}", people, contacts=contacts, allowed=allowed)
+
+
+def _published(session: Session, incident: Incident) -> dict[str, dict[str, str]]:
+    """The incident's public texts so far: title, impact, its public updates, its review."""
+    texts: dict[str, dict[str, str]] = {
+        "title": dict(incident.title or {}),
+        "impact": dict(incident.impact or {}),
+    }
+    for update in session.scalars(
+        select(IncidentUpdate).where(
+            IncidentUpdate.incident_id == incident.id, IncidentUpdate.public.is_(True)
+        )
+    ):
+        texts[f"update {update.seq}"] = dict(update.texts or {})
+    return texts
 
 
 def _require_languages(
@@ -925,7 +966,9 @@ def _customer_languages(
     return sorted({lang for cid, lang in rows if wanted is None or cid in wanted})
 
 
-def _texts(value: dict[str, str] | str | None, what: str, *, max_length: int) -> dict[str, str]:
+def _texts(
+    value: dict[str, str] | str | None, what: str, *, max_length: int, single_line: bool = False
+) -> dict[str, str]:
     """A language → text map, each text stripped and non-empty; a string is English."""
     if value is None:
         raise InvalidInput(f"The {what} is empty: write what customers need to know", field=what)
@@ -938,7 +981,9 @@ def _texts(value: dict[str, str] | str | None, what: str, *, max_length: int) ->
         v.choice(lang, _languages(), "language")
         if text is None or not str(text).strip():
             continue
-        out[lang] = v.text(str(text), f"{lang} {what}", max_length=max_length)
+        if not isinstance(text, str):
+            raise InvalidInput(f"The {lang} {what} must be text", field=what)
+        out[lang] = v.text(text, f"{lang} {what}", max_length=max_length, single_line=single_line)
     if not out:
         raise InvalidInput(f"The {what} is empty: write what customers need to know", field=what)
     return out

@@ -9,6 +9,7 @@ incident's own public texts and never a customer's data. Their language comes fr
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -20,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
 
+from frankly import config
 from frankly.errors import FranklyError, InvalidInput
 from frankly.incidents import _incidents as service
 from frankly.incidents._public import (
@@ -123,7 +125,7 @@ def atom_feed(request: Request) -> Response:
     lang = choose_language(request)
     w = words(lang)
     found = public_incidents(_db(request), lang, limit=FEED_SIZE)
-    base = str(request.base_url).rstrip("/")
+    base = config.base_url()
     ns = "http://www.w3.org/2005/Atom"
     ET.register_namespace("", ns)
     feed = ET.Element(f"{{{ns}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
@@ -158,7 +160,7 @@ def json_feed(request: Request) -> Response:
     lang = choose_language(request)
     w = words(lang)
     found = public_incidents(_db(request), lang, limit=FEED_SIZE)
-    base = str(request.base_url).rstrip("/")
+    base = config.base_url()
     feed = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": w.say("status_title"),
@@ -218,9 +220,19 @@ def _feed_items(
     return items[:FEED_SIZE]
 
 
+# Characters XML 1.0 cannot carry at all, even escaped: a feed holding one does not parse.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids (texts stored before the input
+    boundary refused them must not break the feed)."""
+    return _NOT_XML.sub("", text)
+
+
 def _sub(parent: ET.Element, ns: str, tag: str, text: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ns}}}{tag}")
-    element.text = text
+    element.text = xml_text(text)
     return element
 
 

@@ -30,6 +30,11 @@ _MONEY = re.compile(
 )
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
+# The ranges a typed fact must fall in: beyond them a value is a typing mistake (or an
+# attack) that would overflow a date sum or a decimal format further on.
+MIN_YEAR, MAX_YEAR = 1900, 2200
+INT_RANGE = (0, 1_000_000_000)
+MONEY_RANGE = (Decimal(0), Decimal(1_000_000_000_000))
 
 
 @dataclass(frozen=True)
@@ -57,13 +62,57 @@ def example(spec: FactSpec) -> str:
 def coerce(spec: FactSpec, value: Any) -> Any:
     """``value`` as the type ``spec`` names. Raises ``InvalidInput`` naming fact, type, example."""
     try:
-        return _COERCERS[spec.type](spec, value)
-    except (ValueError, TypeError, InvalidOperation):
+        typed = _COERCERS[spec.type](spec, value)
+    except (ValueError, TypeError, KeyError, InvalidOperation, OverflowError):
         raise InvalidInput(
             f"The fact {spec.name!r} must be {_describe(spec)}, for example "
-            f"{spec.name}={example(spec)}; {str(value)!r} is not",
+            f"{spec.name}={example(spec)}; {str(value)[:100]!r} is not",
             field=spec.name,
         ) from None
+    _in_range(spec, typed)
+    return typed
+
+
+def _in_range(spec: FactSpec, typed: Any) -> None:
+    """Refuse a well-formed value outside what the fact can mean (``quantity=-5``)."""
+    # Text needs no check here: what may be stored is the input boundary's business
+    # (``frankly.cases._validate.facts``), and a draft renders any stored text as written.
+    problem = None
+    if isinstance(typed, Money):
+        low = Decimal(str(spec.minimum)) if spec.minimum is not None else MONEY_RANGE[0]
+        high = Decimal(str(spec.maximum)) if spec.maximum is not None else MONEY_RANGE[1]
+        exponent = typed.amount.as_tuple().exponent
+        if not typed.amount.is_finite():
+            problem = "must be a finite amount"
+        elif not low <= typed.amount <= high:
+            problem = f"must be between {low} and {high}"
+        elif isinstance(exponent, int) and exponent < -2:
+            problem = "has more than 2 decimals"
+        elif not re.fullmatch(r"[A-Z]{3}", typed.currency):
+            problem = f"has the currency {typed.currency!r}; use a 3-letter code such as EUR"
+    elif isinstance(typed, bool):
+        pass
+    elif isinstance(typed, int):
+        low = int(spec.minimum) if spec.minimum is not None else INT_RANGE[0]
+        high = int(spec.maximum) if spec.maximum is not None else INT_RANGE[1]
+        if not low <= typed <= high:
+            problem = f"must be between {low:,} and {high:,}"
+    elif isinstance(typed, dt.date):
+        utc = typed
+        if isinstance(typed, dt.datetime) and typed.tzinfo is not None:
+            try:
+                utc = typed.astimezone(dt.UTC)
+            except (OverflowError, ValueError):
+                utc = dt.date(1, 1, 1)
+        if not (MIN_YEAR <= typed.year <= MAX_YEAR and MIN_YEAR <= utc.year <= MAX_YEAR):
+            problem = f"must be within the years {MIN_YEAR}-{MAX_YEAR}"
+    if problem is not None:
+        shown = f"{typed.amount} {typed.currency}" if isinstance(typed, Money) else str(typed)
+        raise InvalidInput(
+            f"The fact {spec.name!r} {problem}, for example {spec.name}={example(spec)}; "
+            f"{shown[:100]!r} is not",
+            field=spec.name,
+        )
 
 
 def _describe(spec: FactSpec) -> str:

@@ -558,6 +558,8 @@ def _build(doc: _Doc, builtin: bool) -> Playbook:
             choices={k: dict(v) for k, v in (spec.get("choices") or {}).items()},
             currency=spec.get("currency"),
             future=bool(spec.get("future", False)),
+            minimum=spec.get("minimum"),
+            maximum=spec.get("maximum"),
         )
         for name, spec in data["facts"].items()
     }

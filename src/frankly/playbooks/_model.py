@@ -115,6 +115,9 @@ class FactSpec:
     currency: str | None = None
     # A date we expect still to come (a new delivery date): drafting warns once it passes.
     future: bool = False
+    # For int and money facts: the range accepted (None: the type's default range).
+    minimum: float | None = None
+    maximum: float | None = None
 
     def question_in(self, lang: str) -> str:
         return self.question.get(lang) or next(iter(self.question.values()), self.name)
@@ -139,6 +142,10 @@ class FactSpec:
             out["currency"] = self.currency
         if self.future:
             out["future"] = True
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
         return out
 
 

@@ -7,6 +7,7 @@ mistakes, never a 500 for bad input.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -56,6 +57,12 @@ def _clean(value: Any) -> Any:
         for v in value:
             _clean(v)
     elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        raise ValueError("numbers must be smaller than 2^53")
+    elif isinstance(value, float) and not math.isfinite(value):
+        # Python's JSON reader takes NaN, Infinity and 1e400 (read as Infinity): none is
+        # standard JSON, and none may be stored.
+        raise ValueError("numbers must be finite: NaN and Infinity are not JSON")
+    elif isinstance(value, float) and abs(value) > 2**53:
         raise ValueError("numbers must be smaller than 2^53")
     return value
 
