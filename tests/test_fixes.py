@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html.parser import HTMLParser
 
@@ -184,7 +185,11 @@ def test_the_composer_buttons_carry_only_safe_values(site: Site) -> None:
         assert "data-suggestion" not in button
     # The news uses the case's order number and promised date, after the greeting.
     news = next(b for b in inserts if "8812" in (b["data-replacement"] or ""))
-    assert "25 de noviembre" in (news["data-replacement"] or "")
+    # The demo is dated from the day it was loaded: the date is the case's own fact.
+    from babel.dates import format_date
+
+    promised = dt.date.fromisoformat(str(case.facts["promised_date"]))
+    assert format_date(promised, "d 'de' MMMM", locale="es") in (news["data-replacement"] or "")
     assert int(news["data-insert-at"] or 0) == body.index("Debido")
     # Advice is shown as text only, never on a button.
     assert "Explique" in response.text

@@ -325,9 +325,12 @@ def test_the_public_api_changes_only_on_purpose() -> None:
         "Draft",
         "Formatter",
         "Party",
+        "Recorded",
+        "When",
         "WorkingHours",
         "draft",
         "next_update_time",
+        "recorded_from",
         "render_sample",
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -193,7 +194,10 @@ def test_a_resolved_case_shows_its_follow_up_in_the_agents_language(site: Site) 
     client = site.signed_in("lucia@northwind.example")  # her interface is in Spanish
     page = client.get(f"/cases/{case_id}").text
     assert 'id="scheduled"' in page and "seguimiento" in page
-    day = steps[0].due_at
+    lucia = cases.find_agent(site.db, "lucia@northwind.example")
+    assert lucia is not None
+    # The page writes the day in her time zone (late in the UTC evening it is tomorrow).
+    day = steps[0].due_at.astimezone(ZoneInfo(lucia.timezone))
     months = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"]
     assert f"{day.day} {months[day.month - 1]} {day.year}" in page
 

@@ -19,13 +19,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("messages") as batch:
-        # The composer's key for one draft: a double-click or a retried POST finds the
-        # message the first request made instead of making a second one.
-        batch.add_column(sa.Column("client_key", sa.String(64), nullable=True))
-        # SHA-256 of the subject and body the sending gate checked; the worker sends
-        # nothing whose text does not match it.
-        batch.add_column(sa.Column("checked_sha256", sa.String(64), nullable=True))
+    # The composer's key for one draft: a double-click or a retried POST finds the
+    # message the first request made instead of making a second one.
+    op.add_column("messages", sa.Column("client_key", sa.String(64), nullable=True))
+    # SHA-256 of the subject and body the sending gate checked; the worker sends
+    # nothing whose text does not match it.
+    op.add_column("messages", sa.Column("checked_sha256", sa.String(64), nullable=True))
     op.create_index(
         "ux_messages_case_client_key", "messages", ["case_id", "client_key"], unique=True
     )
@@ -52,6 +51,7 @@ def text_sha256(subject: str | None, body: str | None) -> str:
 
 def downgrade() -> None:
     op.drop_index("ux_messages_case_client_key", table_name="messages")
-    with op.batch_alter_table("messages") as batch:
-        batch.drop_column("checked_sha256")
-        batch.drop_column("client_key")
+    # In place (SQLite 3.35+): a batch copy would re-create the table, which the
+    # foreign keys pointing at it refuse.
+    op.drop_column("messages", "checked_sha256")
+    op.drop_column("messages", "client_key")

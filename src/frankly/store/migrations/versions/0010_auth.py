@@ -39,9 +39,10 @@ def upgrade() -> None:
         sa.Column("failures", sa.Integer, nullable=False),
         sa.Column("last_failure_at", UTCDateTime),
     )
-    with op.batch_alter_table("api_tokens") as batch:
-        batch.add_column(sa.Column("scope", sa.String(10), nullable=False, server_default="write"))
-        batch.add_column(sa.Column("expires_at", UTCDateTime))
+    op.add_column(
+        "api_tokens", sa.Column("scope", sa.String(10), nullable=False, server_default="write")
+    )
+    op.add_column("api_tokens", sa.Column("expires_at", UTCDateTime))
     # Tokens made before scopes could write: they keep that, and expire 90 days from now
     # (not from their creation, so no integration stops on the day of the upgrade).
     expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=90)).replace(tzinfo=None)
@@ -55,9 +56,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("api_tokens") as batch:
-        batch.drop_column("expires_at")
-        batch.drop_column("scope")
+    # In place (SQLite 3.35+): a batch copy would re-create the table, which the
+    # foreign keys pointing at it refuse.
+    op.drop_column("api_tokens", "expires_at")
+    op.drop_column("api_tokens", "scope")
     op.drop_table("login_throttle")
     op.drop_index("ix_web_sessions_agent_id", "web_sessions")
     op.drop_table("web_sessions")
