@@ -83,6 +83,13 @@ class PromiseConflict(Conflict):
             "choices": ["text", "field"],
         }
 
+    def details(self) -> dict[str, object]:
+        """What the API's error body carries beyond the message: both times and the words."""
+        out = self.to_dict()
+        for key in ("error", "message", "field"):
+            out.pop(key)
+        return out
+
 
 @dataclass(frozen=True)
 class Promise:
