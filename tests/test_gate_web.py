@@ -54,6 +54,15 @@ def _draft(site: Site, case_id: int, body: str) -> int:
     return cases.add_message(site.db, case_id, direction="out", body=body, subject="Order").id
 
 
+def _promising(name: str, day: str) -> str:
+    """A good update whose last line promises the next one on ``day`` at noon."""
+    return (
+        f"Dear {name.split()[0]},\n\nYour order is late because we sold the stock "
+        "promised to you; that was our mistake. We are sending it from our other warehouse.\n\n"
+        f"I will write to you again on {day} at 12:00.\n\nJames"
+    )
+
+
 def _events(db: Database, case_id: int, kind: str) -> list[Any]:
     return [e for e in cases.show_case(db, case_id).events if e.kind == kind]
 
@@ -92,11 +101,7 @@ def test_the_api_asks_which_promise_holds(site: Site) -> None:
     zone = ZoneInfo(customer.timezone)
     day = (utcnow() + dt.timedelta(days=9)).astimezone(zone)
     words = format_date(day, "EEEE d MMMM", locale="en")
-    body = (
-        f"Dear {customer.name.split()[0]},\n\nYour order is late because we sold the stock "
-        "promised to you; that was our mistake. We are sending it from our other warehouse.\n\n"
-        f"I will write to you again on {words} at 12:00.\n\nJames"
-    )
+    body = _promising(customer.name, words)
     message_id = _draft(site, case.id, body)
     james = _token(site, "james@northwind.example")
     field = (utcnow() + dt.timedelta(days=3)).isoformat()
@@ -119,11 +124,7 @@ def test_the_case_page_holds_a_hand_written_promise_and_asks_on_a_conflict(site:
     zone = ZoneInfo(customer.timezone)
     day = (utcnow() + dt.timedelta(days=9)).astimezone(zone)
     words = format_date(day, "EEEE d MMMM", locale="en")
-    body = (
-        f"Dear {customer.name.split()[0]},\n\nYour order is late because we sold the stock "
-        "promised to you; that was our mistake. We are sending it from our other warehouse.\n\n"
-        f"I will write to you again on {words} at 12:00.\n\nJames"
-    )
+    body = _promising(customer.name, words)
     client = site.signed_in("james@northwind.example")
     client.get(f"/cases/{case.id}")
     field = (utcnow() + dt.timedelta(days=3)).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
