@@ -558,3 +558,26 @@ def test_the_words_files_load_and_a_broken_one_names_file_and_line(tmp_path: Pat
         _words.load_file(broken, schema)
     line = int(str(info.value).split(":")[1])
     assert source.splitlines()[line - 1].strip() == "identified: 42"
+
+
+def test_an_update_that_promises_another_time_than_its_field_is_asked(db: Database) -> None:
+    from frankly.compose.promises import PromiseConflict
+
+    ids = _people(db, 2)
+    incident_id = _open(db, ids).incident.id
+    before = _count(db, Message)
+    later = NOW + dt.timedelta(hours=2)
+    words = {
+        "en": EN + " We will write to you again tomorrow at 15:00.",
+        "es": ES + " Le escribiremos de nuevo mañana a las 15:00.",
+    }
+    with pytest.raises(PromiseConflict):
+        incidents.post_update(
+            db,
+            incident_id,
+            texts=words,
+            next_update_at=later,
+            author="maria@northwind.example",
+            at=NOW + dt.timedelta(minutes=5),
+        )
+    assert _count(db, Message) == before  # nothing of the update was queued

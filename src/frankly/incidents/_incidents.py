@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 
 from frankly.cases import _validate as v
 from frankly.cases._timeline import REBUILT_FIELDS, chain_rows
+from frankly.compose.promises import resolve_promise
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.incidents import _guard, _notices
+from frankly.incidents._public import display_zone
 from frankly.incidents._select import Affected, Selection, resolve
 from frankly.incidents._words import languages as word_languages
 from frankly.incidents._words import words
@@ -604,6 +606,10 @@ def _post(
     for lang, text in clean.items():
         if kind != "follow_up":
             _guard_private(text, f"{lang} update", people, allowed=allowed)
+        if next_update_at is not None:
+            # The words of the update may not promise another time than the one every
+            # customer's notice names: PromiseConflict asks the manager to settle it.
+            resolve_promise(text, lang, display_zone(), next_update_at, now=now)
         public_text = text
         if next_update_at is not None:
             when = words(lang).datetime(next_update_at)
