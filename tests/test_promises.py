@@ -209,3 +209,18 @@ def test_a_broken_words_file_names_its_file_and_key(tmp_path: Path) -> None:
     broken.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(PromiseWordsInvalid, match=r"en\.yml: cues: expected a list"):
         load_words(broken)
+
+
+@pytest.mark.parametrize("hour", [9, 22, 23])
+def test_in_two_days_is_about_then_even_late_in_the_evening(hour: int) -> None:
+    """The composer's field is a working-hours time near "in two days"; late in the day the
+    field falls on the next calendar day, and that is still the same promise."""
+    now = dt.datetime(2026, 12, 7, hour, 5, tzinfo=dt.UTC)
+    field = now + dt.timedelta(days=2, hours=2)
+    decision = resolve_promise(
+        "I will write to you again in two days.", "en", "Europe/London", field, now=now
+    )
+    assert decision.at == field and decision.source == "both"
+    far = now + dt.timedelta(days=4)
+    with pytest.raises(PromiseConflict):
+        resolve_promise("I will write to you again in two days.", "en", "UTC", far, now=now)

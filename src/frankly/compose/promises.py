@@ -105,6 +105,8 @@ class Promise:
     vague: bool = False
     past: bool = False
     day_only: bool = False
+    # "in two days": about that moment; a time within a day of it is the same promise.
+    approximate: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,12 +192,17 @@ def resolve_promise(
         return PromiseDecision(text_at, "text" if text_at else "none", **common)
     if text_at is None:
         return PromiseDecision(field, "field", **common)
-    if same_promise(text_at, field, timezone) or (
-        found is not None and found.day_only and _same_day(text_at, field, timezone)
+    if (
+        same_promise(text_at, field, timezone)
+        or (found is not None and found.day_only and _same_day(text_at, field, timezone))
+        or (found is not None and found.approximate and abs(text_at - field) <= _ABOUT)
     ):
         return PromiseDecision(field, "both", **common)
     assert found is not None
     raise PromiseConflict(text_at, field, found.text, _zone(timezone).key)
+
+
+_ABOUT = dt.timedelta(hours=24)
 
 
 def _same_day(a: dt.datetime, b: dt.datetime, timezone: str) -> bool:
@@ -232,10 +239,16 @@ def read_promise(
             if vague is None and words.vague.search(norm):
                 vague = Promise(sentence.strip(), None, vague=True)
             continue
-        moment, day_only = found
+        moment, precision = found
         at = moment.replace(tzinfo=zone).astimezone(dt.UTC)
         # A moment that does not exist or repeats (a DST change) reads as its zone says.
-        return Promise(sentence.strip(), at, past=at <= now, day_only=day_only)
+        return Promise(
+            sentence.strip(),
+            at,
+            past=at <= now,
+            day_only=precision == "day",
+            approximate=precision == "about",
+        )
     return vague
 
 
@@ -477,9 +490,10 @@ class _Found:
     within: list[tuple[int, dt.timedelta, str]] = field(default_factory=list)
 
 
-def _when(norm: str, words: PromiseWords, local: dt.datetime) -> tuple[dt.datetime, bool] | None:
-    """The local moment ``norm`` (one normalised sentence) names, and whether it named a
-    day without an hour; None when it names no time."""
+def _when(norm: str, words: PromiseWords, local: dt.datetime) -> tuple[dt.datetime, str] | None:
+    """The local moment ``norm`` (one normalised sentence) names, and how precisely:
+    ``"moment"``, ``"day"`` (a day without an hour) or ``"about"`` ("in two days": about
+    then, within a day); None when it names no time."""
     p = words.patterns
     taken: list[tuple[int, int]] = []
 
@@ -540,7 +554,7 @@ def _when(norm: str, words: PromiseWords, local: dt.datetime) -> tuple[dt.dateti
     return _combine(f, local)
 
 
-def _combine(f: _Found, local: dt.datetime) -> tuple[dt.datetime, bool] | None:
+def _combine(f: _Found, local: dt.datetime) -> tuple[dt.datetime, str] | None:
     today = local.date()
     naive = local.replace(tzinfo=None)
     clock = max(f.clocks)[1] if f.clocks else max(f.parts)[1] if f.parts else None
@@ -564,19 +578,21 @@ def _combine(f: _Found, local: dt.datetime) -> tuple[dt.datetime, bool] | None:
         _, delta, unit = max(f.within, key=lambda w: w[0])
         moment = naive + delta
         if unit in ("minutes", "hours") or clock is None:
-            # "in two days" with no hour names a day: any time that day is the same promise.
-            return moment.replace(second=0, microsecond=0), unit not in ("minutes", "hours")
+            # "in two days" with no hour is about then: a time within a day of it is the
+            # same promise.
+            precision = "moment" if unit in ("minutes", "hours") else "about"
+            return moment.replace(second=0, microsecond=0), precision
         date = moment.date()
         explicit = True
     if date is None and clock is None:
         return None
     if clock is None:
         assert date is not None
-        return dt.datetime.combine(date, dt.time(*_END_OF_DAY)), True
+        return dt.datetime.combine(date, dt.time(*_END_OF_DAY)), "day"
     moment = dt.datetime.combine(date or today, dt.time(*clock))
     if not explicit and moment <= naive:
         moment += dt.timedelta(days=1)  # "at 9" said at 10: tomorrow's 9
-    return moment, False
+    return moment, "moment"
 
 
 def _hour(
