@@ -172,3 +172,29 @@ def test_no_doc_refers_to_practices_outside_the_repo() -> None:
         text = doc.read_text(encoding="utf-8")
         assert "PRACTICES.md" not in text, f"{doc.relative_to(ROOT)}: use docs/practices.md"
         assert "../shared/PRACTICES" not in text
+
+
+# Runtime dependencies that no `import` names: loaded by another library, by name.
+_LOADED_BY_OTHERS = {
+    "python-multipart": "FastAPI parses form posts with it",
+    "psycopg": "SQLAlchemy loads it for a postgresql+psycopg:// database URL",
+}
+_IMPORT_NAMES = {"pyyaml": "yaml", "argon2-cffi": "argon2", "pyahocorasick": "ahocorasick"}
+
+
+def test_every_runtime_dependency_is_imported_by_the_product() -> None:
+    """A runtime dependency nothing in src/ imports is dead weight for every install: move it
+    to the extra that needs it (dev, train, eval), as architecture.md's table says."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py"))
+    unused = []
+    for requirement in project["dependencies"]:
+        name = re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0].lower()
+        if name in _LOADED_BY_OTHERS:
+            continue
+        module = _IMPORT_NAMES.get(name, name.replace("-", "_"))
+        if not re.search(rf"^\s*(?:import|from)\s+{re.escape(module)}\b", sources, re.M):
+            unused.append(name)
+    assert not unused, f"runtime dependencies never imported in src/frankly: {unused}"
