@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 LINTED := src tests scripts benchmarks
 
-.PHONY: run test venv system-deps lint format bench-check bench-triage bench-incident bench-web eval-triage train-triage clean
+.PHONY: run test venv system-deps lint format docs bench-check bench-triage bench-incident bench-web eval-triage train-triage clean
 
 $(STAMP): pyproject.toml constraints.txt setup.py src/frankly/_speedups.c
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -31,6 +31,11 @@ lint:
 
 format: lint
 
+# The generated parts of the docs: every command's --help (docs/cli.md) and the README's
+# command list. tests/test_docs.py fails when they are stale.
+docs: venv
+	$(VENV)/bin/cog -r -I scripts docs/cli.md README.md
+
 eval-deps: venv
 	@$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,eval]'
 
@@ -52,7 +57,10 @@ bench-web: venv
 		|| { $$s apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$s apt-get install -y -qq --no-install-recommends wrk >/dev/null; }; }
 	$(PY) benchmarks/web_bench.py
 
-train-triage: venv
+train-deps: venv
+	@$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,train]'
+
+train-triage: train-deps
 	$(PY) scripts/train_triage.py
 
 eval-triage: eval-deps
