@@ -89,6 +89,7 @@ class ErrorBody(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
     for code, text in (
+        (400, "The body cannot be read: not JSON, or not UTF-8"),
         (401, "No token, or a token that is wrong, revoked or expired"),
         (403, "The token's scope or its owner's role does not allow this"),
         (404, "No such case, customer or message"),
