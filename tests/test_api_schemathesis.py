@@ -15,20 +15,21 @@ from typing import Any
 
 import hypothesis
 import pytest
+import schemathesis
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from frankly import accounts, cases
 from frankly.demo import load_demo
 from frankly.store import Database
 from frankly.web import create_app
 
-schemathesis = pytest.importorskip("schemathesis")
-
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+# Both walks share one app and database: keep them in one xdist worker.
+pytestmark = pytest.mark.xdist_group("schemathesis")
 
 # Which checks hold the API to its word. Left out on purpose: "positive data acceptance"
 # (the schema cannot say "no control characters" or "a customer that exists", so a
