@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
+
+import pytest
 
 from frankly import cases
 from frankly.demo import load_demo
@@ -43,3 +46,11 @@ def test_demo_covers_every_kind_language_and_many_states(sqlite_db: Database) ->
     assert languages["en"] >= 10 and languages["es"] >= 10
     for case in all_cases:
         assert cases.rebuild_case(sqlite_db, case.id)["state"] == case.state
+
+
+@pytest.mark.parametrize("hour", [0, 1, 23])
+def test_demo_loads_at_any_hour(sqlite_db: Database, hour: int) -> None:
+    """Regression: loaded just after midnight, a demo update's "within two days" and its
+    next-update field fell on different days and the sending gate refused it."""
+    now = dt.datetime(2026, 12, 8, hour, 0, tzinfo=dt.UTC)
+    assert load_demo(sqlite_db, now=now).cases >= 35

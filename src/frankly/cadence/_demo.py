@@ -72,7 +72,10 @@ def _promises(
                 direction="out",
                 subject=case.title,
                 body=UPDATE[language if language in UPDATE else "en"],
-                next_update_at=now + dt.timedelta(days=2),
+                # "Within two days" is read from the approval two hours ago: the field
+                # says the same, or near midnight the two fall on different days and the
+                # gate asks which one holds.
+                next_update_at=now - dt.timedelta(hours=2) + dt.timedelta(days=2),
                 author=owner,
                 at=now - dt.timedelta(hours=2, minutes=5),
             )

@@ -40,30 +40,35 @@ class ServiceUnavailable(FranklyError):
     code = "not_available"
 
 
-def _clean(value: Any) -> Any:
-    """Refuse text no database can store (NUL characters, lone surrogates), at any depth."""
+def _clean(value: Any, where: str = "") -> Any:
+    """Refuse text no database can store (NUL characters, lone surrogates), at any depth;
+    the message names the key where the value sits (``quantity``, ``items[2]``)."""
+
+    def refuse(problem: str) -> ValueError:
+        return ValueError(f"{where}: {problem}" if where else problem)
+
     if isinstance(value, str):
         if "\x00" in value:
-            raise ValueError("text must not contain NUL characters")
+            raise refuse("text must not contain NUL characters")
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise ValueError("text must be valid Unicode") from exc
+            raise refuse("text must be valid Unicode") from exc
     elif isinstance(value, dict):
         for k, v in value.items():
-            _clean(k)
-            _clean(v)
+            _clean(k, where)
+            _clean(v, f"{where}.{k}" if where else str(k))
     elif isinstance(value, list):
-        for v in value:
-            _clean(v)
+        for i, v in enumerate(value):
+            _clean(v, f"{where}[{i}]")
     elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
-        raise ValueError("numbers must be smaller than 2^53")
+        raise refuse("numbers must be smaller than 2^53")
     elif isinstance(value, float) and not math.isfinite(value):
         # Python's JSON reader takes NaN, Infinity and 1e400 (read as Infinity): none is
         # standard JSON, and none may be stored.
-        raise ValueError("numbers must be finite: NaN and Infinity are not JSON")
+        raise refuse("numbers must be finite: NaN and Infinity are not JSON")
     elif isinstance(value, float) and abs(value) > 2**53:
-        raise ValueError("numbers must be smaller than 2^53")
+        raise refuse("numbers must be smaller than 2^53")
     return value
 
 
@@ -89,6 +94,7 @@ class ErrorBody(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
     for code, text in (
+        (400, "The body cannot be read: not JSON, or not UTF-8"),
         (401, "No token, or a token that is wrong, revoked or expired"),
         (403, "The token's scope or its owner's role does not allow this"),
         (404, "No such case, customer or message"),
