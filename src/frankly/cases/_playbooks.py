@@ -101,7 +101,8 @@ def uploaded_texts(db: Database, session: Session | None = None) -> tuple[tuple[
 
 
 def _texts(session: Session, version: tuple[Any, ...]) -> tuple[tuple[str, str], ...]:
-    key = str(session.get_bind().url)
+    bind = session.get_bind()
+    key = str(bind.engine.url)
     cached = _cache.get(key)
     if cached is not None and cached[0] == version:
         return cached[1]
