@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, replace
+from typing import Any
 
 # Defaults, each with where it comes from.
 FIRST_NOTICE_WITHIN = dt.timedelta(hours=4)  # customers expect an answer within hours
@@ -51,7 +52,7 @@ class CadenceSettings:
     from_playbook: bool = False
 
 
-def settings_for(kind: str) -> CadenceSettings:
+def settings_for(kind: str, library: Any = None) -> CadenceSettings:
     """The cadence of ``kind``: its playbook's where there is one, the defaults otherwise.
 
     What touches customers without a person, and the thank-you code, have business-wide
@@ -67,7 +68,7 @@ def settings_for(kind: str) -> CadenceSettings:
     )
     if kind == "overdue_payment":
         settings = replace(settings, payment_ladder=PAYMENT_LADDER)
-    cadence = _playbook_cadence(kind)
+    cadence = _playbook_cadence(kind, library)
     if cadence is None:
         return settings
     ladder = tuple(
@@ -102,11 +103,15 @@ def settings_for(kind: str) -> CadenceSettings:
     return settings
 
 
-def _playbook_cadence(kind: str) -> object | None:
+def _playbook_cadence(kind: str, library: Any = None) -> object | None:
+    # ``library``: the business's whole library (``frankly.cases.playbook_library``, which
+    # has the uploads too); without one, the built-ins and the folders.
     try:
-        from frankly.playbooks import get_playbook
+        if library is None:
+            from frankly.playbooks import load_library
 
-        return get_playbook(kind).cadence
+            library = load_library()
+        return library.get(kind).cadence
     except Exception:  # no playbook for this kind, or the playbooks do not load
         return None
 

@@ -89,6 +89,14 @@ from frankly.cases._people import (
     list_agents,
     list_customers,
 )
+from frankly.cases._playbooks import (
+    check_playbook,
+    playbook_changes,
+    playbook_library,
+    playbook_source,
+    save_playbook,
+    uploads_version,
+)
 from frankly.cases._remedies import (
     Remedies,
     available_remedies,
@@ -132,6 +140,7 @@ __all__ = [
     "check_bulk",
     "check_figures",
     "check_outgoing",
+    "check_playbook",
     "checked_figures",
     "choose_option",
     "complete_review",
@@ -169,6 +178,9 @@ __all__ = [
     "open_review",
     "override_check",
     "parse_fact_pairs",
+    "playbook_changes",
+    "playbook_library",
+    "playbook_source",
     "promise_update",
     "rebuild",
     "rebuild_case",
@@ -184,11 +196,13 @@ __all__ = [
     "require",
     "retry_message",
     "save_draft",
+    "save_playbook",
     "schedule_step",
     "set_contacts",
     "settle_overdue",
     "show_case",
     "text_sha256",
     "update_case",
+    "uploads_version",
     "verify_trail",
 ]

@@ -21,6 +21,7 @@ from frankly.cases import _validate as v
 from frankly.cases._access import Actor, check
 from frankly.cases._cases import _case, make_message_id
 from frankly.cases._gate import CheckerUnavailable, approve_in, stage_type
+from frankly.cases._playbooks import session_library
 from frankly.cases._timeline import record
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.store import Database
@@ -134,7 +135,7 @@ def record_milestone(
         if draft_update and case.state in ("open", "notified", "resolving"):
             message = compose_into(session, case, "update", author, now)
             milestone.update_message_id = message.id
-            if _auto_send_updates(case.kind):
+            if _auto_send_updates(session, case.kind):
                 # The gate refused it (a finding, no address, a promise to confirm): the
                 # update waits as a draft for a person.
                 with contextlib.suppress(InvalidInput, Conflict, CheckerUnavailable):
@@ -143,7 +144,7 @@ def record_milestone(
                         case,
                         message,
                         author=AUTOMATIC,
-                        stage=stage_type(case.kind, message.stage),
+                        stage=stage_type(case.kind, message.stage, session_library(session)),
                         now=now,
                     )
         return MilestoneResult(milestone, True, message)
@@ -152,10 +153,10 @@ def record_milestone(
 AUTOMATIC = "frankly (automatic)"
 
 
-def _auto_send_updates(kind: str) -> bool:
+def _auto_send_updates(session: Session, kind: str) -> bool:
     from frankly.cadence._settings import settings_for
 
-    return settings_for(kind).auto_send_updates
+    return settings_for(kind, session_library(session)).auto_send_updates
 
 
 def list_milestones(db: Database, case_id: int) -> list[Milestone]:
@@ -760,9 +761,8 @@ def _compose(
     try:
         from frankly.cases._cases import CaseView
         from frankly.compose import draft
-        from frankly.playbooks import get_playbook
 
-        playbook = get_playbook(case.kind)
+        playbook = session_library(session).get(case.kind)
         stage_id = stage if stage in playbook.stages else None
         if stage_id is None:
             stage_id = next((s.id for s in playbook.stages.values() if s.type == stage_type), None)
@@ -786,7 +786,7 @@ def _compose(
         pass
     except NotFound:
         pass
-    return _fallback(case, customer, owner, stage, stage_type, now)
+    return _fallback(case, customer, owner, stage, stage_type, now, session)
 
 
 def _fallback(
@@ -796,6 +796,7 @@ def _fallback(
     stage: str,
     stage_type: str,
     now: dt.datetime,
+    session: Session | None = None,
 ) -> tuple[str, str, dt.datetime | None, str]:
     from frankly.cadence._settings import settings_for
     from frankly.cadence._texts import fill, texts
@@ -805,7 +806,8 @@ def _fallback(
     facts = dict(case.facts or {})
     milestone = facts.get("milestone")
     milestone_text = words["milestones"].get(str(milestone), str(milestone or "")).strip()
-    next_at = now + settings_for(case.kind).update_every
+    library = session_library(session) if session is not None else None
+    next_at = now + settings_for(case.kind, library).update_every
     values = {
         "first_name": customer.name.split()[0] if customer.name else "",
         "title": case.title,

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from frankly.cases import _validate as v
 from frankly.cases._access import Actor, check
+from frankly.cases._playbooks import get_playbook
 from frankly.cases._timeline import REBUILT_FIELDS, rebuild, record
 from frankly.errors import Conflict, IllegalTransition, InvalidInput, NotFound
-from frankly.playbooks import Playbook, get_playbook
+from frankly.playbooks import Playbook
 from frankly.store import Database
 from frankly.store.models import (
     CASE_STATES,
@@ -98,7 +99,7 @@ def open_case(
     v.choice(severity, SEVERITIES, "severity")
     v.choice(fault, FAULTS, "fault")
     facts = v.facts(facts or {})
-    _typed(kind, facts)
+    _typed(db, kind, facts)
     v.aware(known_at, "known_at")
     v.aware(at, "at")
     now = at or utcnow()
@@ -167,7 +168,9 @@ def record_facts(
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
         check(session, actor, case)
-        _typed(case.kind, {k: value for k, value in facts.items() if value is not None})
+        _typed(
+            db, case.kind, {k: value for k, value in facts.items() if value is not None}, session
+        )
         current = dict(case.facts or {})
         for key, value in facts.items():
             previous = current.get(key)
@@ -208,7 +211,7 @@ def change_state(
                 f"Case {case_id} is {case.state}; it cannot become {to} (it can become {options})"
             )
         if to == "notified":
-            missing = _playbook(case.kind).missing_facts(case.facts or {})
+            missing = _playbook(db, case.kind, session).missing_facts(case.facts or {})
             if missing:
                 names = "; ".join(f"{f.name} ({f.question_in('en')})" for f in missing)
                 raise IllegalTransition(
@@ -310,7 +313,7 @@ def correct_event(
             # The corrected value passes the same boundary as a recorded one.
             v.facts({key: payload["value"]})
             if payload["value"] is not None:
-                _typed(case.kind, {key: payload["value"]})
+                _typed(db, case.kind, {key: payload["value"]}, session)
             new_payload = {"key": key, "value": payload["value"], "previous": None}
             facts = dict(case.facts or {})
             latest = session.scalar(
@@ -552,18 +555,18 @@ def rebuild_case(db: Database, case_id: int) -> dict[str, Any]:
         return rebuild(events)
 
 
-def _playbook(kind: str) -> Playbook:
-    """The playbook for a case kind; ``UnknownPlaybook`` names the known ones."""
-    return get_playbook(kind)
+def _playbook(db: Database, kind: str, session: Session | None = None) -> Playbook:
+    """The playbook for a case kind (uploads too); ``UnknownPlaybook`` names the known ones."""
+    return get_playbook(db, kind, session=session)
 
 
-def _typed(kind: str, facts: dict[str, Any]) -> None:
+def _typed(db: Database, kind: str, facts: dict[str, Any], session: Session | None = None) -> None:
     """Refuse a fact whose value does not fit its type in the playbook (``amount=abc``).
 
     The values are stored as given; typing them here only checks them, so a draft
     never meets a fact it cannot read.
     """
-    _playbook(kind).coerce_facts(facts)
+    _playbook(db, kind, session).coerce_facts(facts)
 
 
 def _case(session: Session, case_id: int, *, for_update: bool = False) -> Case:

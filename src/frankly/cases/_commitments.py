@@ -191,7 +191,7 @@ def after_sent(
         case.state = "notified"
     if case.notified_at is None:
         case.notified_at = at
-    if case.state == "resolved" and _stage_type(case.kind, message.stage) == "follow_up":
+    if case.state == "resolved" and _stage_type(session, case.kind, message.stage) == "follow_up":
         record(
             session,
             case,
@@ -231,14 +231,14 @@ def _plain(text: str | None) -> str:
     return re.sub(r"\s+", " ", text or "").strip().lower()
 
 
-def _stage_type(kind: str, stage: str | None) -> str | None:
+def _stage_type(session: Session, kind: str, stage: str | None) -> str | None:
     """The type of a message's stage (its playbook's word for it, else the stage id)."""
     if not stage:
         return None
     try:
-        from frankly.playbooks import get_playbook
+        from frankly.cases._playbooks import session_library
 
-        return get_playbook(kind).stage(stage).type
+        return session_library(session).get(kind).stage(stage).type
     except Exception:  # no playbook or no such stage: the stage id is its own type
         return stage
 

@@ -11,9 +11,11 @@ from sqlalchemy import select
 from frankly.cases import _validate as v
 from frankly.cases._access import Actor, check
 from frankly.cases._cases import CaseView, _case, make_message_id
+from frankly.cases._playbooks import playbook_library
 from frankly.cases._timeline import record
 from frankly.compose import draft
 from frankly.errors import InvalidInput
+from frankly.playbooks import Library
 from frankly.store import Database
 from frankly.store.models import Agent, Commitment, Customer, Event, Message, utcnow
 
@@ -32,6 +34,7 @@ def save_draft(
     *,
     playbooks_dirs: Sequence[str | Path] | None = None,
     actor: Actor = None,
+    library: Library | None = None,
 ) -> Message:
     """Compose ``stage`` for the case and save it as a draft ``Message``, in one transaction.
 
@@ -64,7 +67,8 @@ def save_draft(
             channel,
             lang,
             now=now,
-            playbooks_dirs=playbooks_dirs,
+            # The business's library, uploads too: a kind that opened must draft.
+            library=library or playbook_library(db, playbooks_dirs, session=session),
         )
         message = Message(
             case_id=case.id,

@@ -191,7 +191,11 @@ def check_outgoing(
 
 
 def stage_type(kind: str, stage: str | None, library: Any = None) -> str | None:
-    """The checker's stage for a playbook stage (``first_notice``…), or None."""
+    """The checker's stage for a playbook stage (``first_notice``…), or None.
+
+    ``library``: the business's (``frankly.cases.playbook_library``); without one, the
+    built-ins and the folders only, which do not know uploaded playbooks.
+    """
     if not stage:
         return None
     if library is None:
@@ -245,6 +249,13 @@ def approve(
         if found is None:
             raise NotFound(f"No message with id {message_id}")
         kind = session.get(Case, found.case_id).kind  # type: ignore[union-attr]
+    if library is None:
+        from frankly.cases._playbooks import playbook_library
+
+        try:
+            library = playbook_library(db)
+        except FranklyError:
+            log.warning("playbooks could not be loaded", exc_info=True)
     stage_kind = stage_type(kind, found.stage, library)
     with db.transaction() as session:
         message, case = _message(session, message_id)

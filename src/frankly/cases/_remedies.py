@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from frankly.cases import _validate as v
 from frankly.cases._access import Actor, check
 from frankly.cases._cases import _case
+from frankly.cases._playbooks import playbook_library
 from frankly.cases._timeline import record
 from frankly.errors import InvalidInput, NotFound
-from frankly.playbooks import Library, Playbook, load_library
+from frankly.playbooks import Library, Playbook
 from frankly.store import Database
 from frankly.store.models import Agent, Case, Customer, Event, Message, utcnow
 
@@ -67,7 +68,9 @@ def available_remedies(
     with db.reading() as session:
         case = _case(session, case_id)
         customer, owner = _people(session, case)
-        return _available(case, customer, owner, lang, _library(library, playbooks_dirs))
+        return _available(
+            case, customer, owner, lang, _library(db, library, playbooks_dirs, session)
+        )
 
 
 def offer_options(
@@ -91,7 +94,7 @@ def offer_options(
     is empty.
     """
     v.aware(at, "at")
-    books = _library(library, playbooks_dirs)
+    books = _library(db, library, playbooks_dirs)
     with db.transaction() as session:
         case = _case(session, case_id, for_update=True)
         check(session, actor, case)
@@ -134,7 +137,7 @@ def offer_for_message(
     lists the remedies. Recorded once per message: calling it again returns None, as it
     does for a message that offers nothing or a case with no playbook. Raises ``NotFound``.
     """
-    books = _library(library, playbooks_dirs)
+    books = _library(db, library, playbooks_dirs)
     with db.reading() as session:
         message = session.get(Message, message_id)
         if message is None:
@@ -216,7 +219,7 @@ def list_remedies(
 
     ``available`` is empty when the case's kind has no playbook.
     """
-    books = _library(library, playbooks_dirs)
+    books = _library(db, library, playbooks_dirs)
     with db.reading() as session:
         case = _case(session, case_id)
         customer, owner = _people(session, case)
@@ -250,8 +253,14 @@ def list_remedies(
     return result
 
 
-def _library(library: Library | None, dirs: Sequence[str | Path] | None) -> Library:
-    return library if library is not None else load_library(dirs)
+def _library(
+    db: Database,
+    library: Library | None,
+    dirs: Sequence[str | Path] | None,
+    session: Session | None = None,
+) -> Library:
+    # The business's library (uploads too) unless the caller already holds it.
+    return library if library is not None else playbook_library(db, dirs, session=session)
 
 
 def _people(session: Session, case: Case) -> tuple[Customer, Agent | None]:

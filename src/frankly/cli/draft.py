@@ -44,7 +44,9 @@ def draft_command(
     dirs = [str(p) for p in playbooks or []]
     now = utcnow()  # one moment for both, so the printed and saved times agree
     view = cases.show_case(db, case_id)
-    composed = draft(view, stage, channel, lang, now=now, playbooks_dirs=dirs)
+    # The business's library (uploads too): what ``frankly case open`` accepted drafts here.
+    library = cases.playbook_library(db, dirs)
+    composed = draft(view, stage, channel, lang, now=now, library=library)
     message_id: int | None = None
     if save:
         message = cases.save_draft(
@@ -55,7 +57,7 @@ def draft_command(
             lang,
             author=author(),
             now=now,
-            playbooks_dirs=dirs,
+            library=library,
             actor=actor(db),
         )
         message_id = message.id

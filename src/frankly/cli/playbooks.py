@@ -1,4 +1,9 @@
-"""``frankly playbooks list|show|validate``: read and check the operational maps."""
+"""``frankly playbooks list|show|validate|upload|history``: read, check and upload playbooks.
+
+``list`` and ``show`` read the same library as the web app and the service layer
+(``frankly.cases.playbook_library``): built-ins, the business's folders and the playbooks
+uploaded into the database.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from frankly.cli._app import app, console, fail, friendly, print_json
-from frankly.playbooks import Playbook, load_library, validate_dir
+from frankly import cases
+from frankly.cli._app import actor, app, author, console, fail, friendly, open_db, print_json
+from frankly.playbooks import Library, Playbook, validate_dir
 from frankly.playbooks._model import Cadence
 
 playbooks_app = typer.Typer(help="List, read and check playbooks.", no_args_is_help=True)
@@ -32,8 +38,8 @@ def playbooks_list(
     playbooks: DirsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List every playbook: built-in ones and those in your folders."""
-    library = load_library(playbooks)
+    """List every playbook: built-in ones, those in your folders and those uploaded."""
+    library = _library(playbooks)
     library.language(lang)
     if as_json:
         print_json([p.to_dict() for p in library])
@@ -46,7 +52,7 @@ def playbooks_list(
             p.fault,
             str(len(p.facts)),
             str(len(p.stages)),
-            "built-in" if p.builtin else str(p.source),
+            _origin(p),
         )
     console.print(table)
 
@@ -60,7 +66,7 @@ def playbooks_show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one playbook: facts to gather, checklist, remedies, cadence and stages."""
-    library = load_library(playbooks)
+    library = _library(playbooks)
     playbook = library.get(playbook_id)
     library.language(lang)
     if lang not in playbook.languages:
@@ -69,6 +75,64 @@ def playbooks_show(
         print_json(playbook.to_dict(lang))
         return
     _print_playbook(playbook, lang)
+
+
+def _library(dirs: list[Path] | None) -> Library:
+    return cases.playbook_library(open_db(), [str(d) for d in dirs or []])
+
+
+def _origin(p: Playbook) -> str:
+    if p.builtin:
+        return "built-in"
+    return "uploaded" if p.uploaded_text is not None else str(p.source)
+
+
+@playbooks_app.command("upload")
+@friendly
+def playbooks_upload(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A playbook YAML file.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Store a playbook in the database (new, or a new version of one); a manager's right.
+
+    Every process (web, API, worker, CLI) sees it at once. Exit code 2 with each problem
+    (line, reason) when the file is not a valid playbook; nothing is stored then.
+    """
+    if not file.is_file():
+        fail(f"No such file: {file}", 2)
+    try:
+        source = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        fail(f"{file} is not UTF-8 text", 2)
+    db = open_db()
+    playbook = cases.save_playbook(db, source, author=author(), actor=actor(db))
+    change = cases.playbook_changes(db, playbook.id)[0]
+    if as_json:
+        print_json(change)
+        return
+    console.print(
+        f"Stored playbook {playbook.id} (version {change['version']}, {change['action']})",
+        highlight=False,
+    )
+
+
+@playbooks_app.command("history")
+@friendly
+def playbooks_history(
+    kind: Annotated[str | None, typer.Argument(metavar="[ID]", help="One playbook id.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The record of playbook uploads, edits and imports, newest first."""
+    changes = cases.playbook_changes(open_db(), kind)
+    if as_json:
+        print_json(changes)
+        return
+    table = Table("when", "id", "version", "change", "by", "sha256")
+    for c in changes:
+        table.add_row(
+            c["at"], c["kind"], str(c["version"]), c["action"], c["author"], c["sha256"][:12]
+        )
+    console.print(table)
 
 
 def _print_playbook(p: Playbook, lang: str) -> None:

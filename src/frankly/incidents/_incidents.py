@@ -185,7 +185,7 @@ def open_incident(
     impacts = _texts(impact, "impact", max_length=2000)
     v.aware(started_at, "started_at")
     now = at or utcnow()
-    every = update_every or _cadence(kind)
+    every = update_every or _cadence(db, kind)
     if every < dt.timedelta(minutes=1):
         raise InvalidInput("Updates cannot come more often than every minute", field="every")
     with db.transaction() as session:
@@ -999,12 +999,12 @@ def _languages() -> tuple[str, ...]:
     return tuple(lang for lang in LANGUAGES if lang in word_languages())
 
 
-def _cadence(kind: str) -> dt.timedelta:
-    """The playbook's update interval for ``kind``; 30 minutes without one."""
+def _cadence(db: Database, kind: str) -> dt.timedelta:
+    """The playbook's update interval for ``kind`` (uploads too); 30 minutes without one."""
     try:
-        from frankly.playbooks import get_playbook
+        from frankly.cases import playbook_library
 
-        return get_playbook(kind).cadence.update_every
+        return playbook_library(db).get(kind).cadence.update_every
     except Exception:  # no playbook for this kind, or a broken one: the default holds
         log.info("no playbook cadence for %s: updates every 30 minutes", kind)
         return DEFAULT_EVERY

@@ -4,7 +4,9 @@ Each playbook (YAML, validated against ``data/playbooks/schema.json``) lists the
 gather, the checklist, the remedies with their conditions, the policies quoted, the cadence
 of updates and the message templates per stage, language and channel. Built-ins ship in
 ``frankly/data/playbooks``; a business adds or overrides them from its own directories
-(``--playbooks DIR`` or ``FRANKLY_PLAYBOOKS_DIRS``).
+(``--playbooks DIR`` or ``FRANKLY_PLAYBOOKS_DIRS``), and managers upload them into the
+database: ``frankly.cases.playbook_library(db)`` reads those and passes their YAML texts
+to ``load_library(uploads=...)``, so this package never touches the database.
 """
 
 from frankly.playbooks._facts import Money, coerce, example
@@ -16,6 +18,7 @@ from frankly.playbooks._load import (
     parse_duration,
     schema,
     validate_dir,
+    validate_text,
 )
 from frankly.playbooks._model import (
     CALL_PARTS,
@@ -75,4 +78,5 @@ __all__ = [
     "parse_duration",
     "schema",
     "validate_dir",
+    "validate_text",
 ]

@@ -90,10 +90,14 @@ def parse_duration(text: str) -> dt.timedelta:
 class _Doc:
     """A parsed YAML file and its node tree, so any path in it has a line number."""
 
-    def __init__(self, path: Path, display: str) -> None:
+    def __init__(self, path: Path | None, display: str, text: str | None = None) -> None:
         self.path = path
         self.display = display
-        text = path.read_text(encoding="utf-8")
+        if text is None:
+            assert path is not None
+            text = path.read_text(encoding="utf-8")
+        # Kept only for a text that has no file (an upload), so it can be shown and edited.
+        self.text = text if path is None else None
         loader = _Loader(text)
         try:
             self.node = loader.get_single_node()
@@ -139,9 +143,11 @@ class _Doc:
         return Problem(self.display, self.line(path), reason)
 
 
-def _open(path: Path, display: str, problems: list[Problem]) -> _Doc | None:
+def _open(
+    path: Path | None, display: str, problems: list[Problem], text: str | None = None
+) -> _Doc | None:
     try:
-        doc = _Doc(path, display)
+        doc = _Doc(path, display, text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -655,6 +661,7 @@ def _build(doc: _Doc, builtin: bool) -> Playbook:
         stages=stages,
         source=doc.path,
         builtin=builtin,
+        uploaded_text=doc.text,
         lines=lines,
     )
 
@@ -707,10 +714,21 @@ def _load_dir(
     problems: list[Problem],
     thorough: bool = False,
 ) -> dict[str, Playbook]:
+    sources = [(path, f"{label}/{path.name}", None) for path in _playbook_files(folder)]
+    return _load_sources(sources, builtin, shell, problems, thorough)
+
+
+def _load_sources(
+    sources: Iterable[tuple[Path | None, str, str | None]],
+    builtin: bool,
+    shell: Library,
+    problems: list[Problem],
+    thorough: bool = False,
+) -> dict[str, Playbook]:
+    """Playbooks from (file, display name, text) triples; a text stands for a file not on disk."""
     found: dict[str, Playbook] = {}
-    for path in _playbook_files(folder):
-        display = f"{label}/{path.name}"
-        doc = _open(path, display, problems)
+    for path, display, text in sources:
+        doc = _open(path, display, problems, text)
         if doc is None:
             continue
         local = _schema_problems(doc)
@@ -748,7 +766,11 @@ def _builtin_library(stamp: tuple[float, ...]) -> tuple[Library, tuple[Problem, 
     return shell, tuple(problems)
 
 
-def _library(extra: Sequence[Path], thorough: bool = False) -> tuple[Library, list[Problem]]:
+def _library(
+    extra: Sequence[Path],
+    thorough: bool = False,
+    uploads: Sequence[tuple[str, str]] = (),
+) -> tuple[Library, list[Problem]]:
     builtin, found = _builtin_library(_stamp([builtin_dir(), policies_dir()]))
     problems = list(found)
     folders = [(Path(d), str(d)) for d in extra]
@@ -765,17 +787,27 @@ def _library(extra: Sequence[Path], thorough: bool = False) -> tuple[Library, li
     shell = Library(playbooks=dict(builtin.playbooks), policies=policies, languages=languages)
     for folder, label in folders:
         shell.playbooks.update(_load_dir(folder, label, False, shell, problems, thorough))
+    # Uploads come last: a manager's upload replaces a folder's or a built-in playbook.
+    texts = [(None, f"upload/{name}", text) for name, text in uploads]
+    shell.playbooks.update(_load_sources(texts, False, shell, problems, thorough))
     return shell, problems
 
 
-def load_library(extra_dirs: Sequence[str | Path] | None = None) -> Library:
-    """Load the built-in playbooks, then users' (``extra_dirs`` and ``FRANKLY_PLAYBOOKS_DIRS``).
+def load_library(
+    extra_dirs: Sequence[str | Path] | None = None,
+    uploads: Sequence[tuple[str, str]] | None = None,
+) -> Library:
+    """Load the built-in playbooks, then users' (``extra_dirs`` and ``FRANKLY_PLAYBOOKS_DIRS``),
+    then ``uploads``: (name, YAML text) pairs the caller read from wherever it keeps them
+    (the service layer passes those stored in the database; this package reads no database).
 
-    A user playbook with the same id replaces the built-in one. Raises ``PlaybookInvalid``
+    A later playbook with the same id replaces an earlier one. Raises ``PlaybookInvalid``
     listing every problem (file, line, reason) when any file is malformed.
     """
     dirs = [Path(d) for d in (extra_dirs or [])] + config.extra_dirs(ENV_DIRS)
-    return _cached_library(tuple(str(d.resolve()) for d in dirs), _stamp(dirs))
+    return _cached_library(
+        tuple(str(d.resolve()) for d in dirs), _stamp(dirs), tuple(uploads or ())
+    )
 
 
 def _stamp(dirs: Sequence[Path]) -> tuple[float, ...]:
@@ -789,8 +821,10 @@ def _stamp(dirs: Sequence[Path]) -> tuple[float, ...]:
 
 
 @functools.lru_cache(maxsize=16)
-def _cached_library(dirs: tuple[str, ...], stamp: tuple[float, ...]) -> Library:
-    library, problems = _library([Path(d) for d in dirs])
+def _cached_library(
+    dirs: tuple[str, ...], stamp: tuple[float, ...], uploads: tuple[tuple[str, str], ...] = ()
+) -> Library:
+    library, problems = _library([Path(d) for d in dirs], uploads=uploads)
     if problems:
         raise PlaybookInvalid(problems)
     return library
@@ -805,6 +839,26 @@ def validate_dir(folder: str | Path) -> tuple[list[Playbook], list[Problem]]:
         p for p in library.playbooks.values() if p.source and p.source.parent.resolve() == resolved
     ]
     return sorted(mine, key=lambda p: p.id), problems
+
+
+def validate_text(
+    text: str,
+    extra_dirs: Sequence[str | Path] | None = None,
+    uploads: Sequence[tuple[str, str]] | None = None,
+    *,
+    name: str = "upload",
+) -> tuple[list[Playbook], list[Problem]]:
+    """Check one playbook's YAML text as it would load next to the folders and ``uploads``.
+
+    Returns (the playbook it holds, or none; the problems in that text). Problems are named
+    ``upload/<name>`` with the line in the text, like a file's.
+    """
+    dirs = [Path(d) for d in (extra_dirs or [])] + config.extra_dirs(ENV_DIRS)
+    others = [(n, t) for n, t in (uploads or ()) if n != name]
+    library, problems = _library(dirs, thorough=True, uploads=[*others, (name, text)])
+    display = f"upload/{name}"
+    mine = [p for p in library.playbooks.values() if p.uploaded_text is text]
+    return mine, [p for p in problems if p.file == display]
 
 
 def get_playbook(kind: str, extra_dirs: Sequence[str | Path] | None = None) -> Playbook:

@@ -293,6 +293,8 @@ class Playbook:
     stages: dict[str, Stage]
     source: Path | None = None
     builtin: bool = True
+    # The YAML text of a playbook a manager uploaded (kept in the database, not in a file).
+    uploaded_text: str | None = None
     # Per-file line numbers of templates, so render errors can say where.
     lines: dict[str, int] = field(default_factory=dict)
 
@@ -360,6 +362,7 @@ class Playbook:
             "languages": list(self.languages),
             "source": str(self.source) if self.source else None,
             "builtin": self.builtin,
+            "uploaded": self.uploaded_text is not None,
             "facts": [f.to_dict() for f in self.facts.values()],
             "steps": [
                 {"id": s.id, "text": pick(s.text), "stages": list(s.stages)} for s in self.steps

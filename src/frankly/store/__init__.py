@@ -3,6 +3,7 @@
 import frankly.store._cadence_models  # noqa: F401  (registers the cadence tables)
 from frankly.store import (
     _inbound_models,  # noqa: F401  (the inbound review queue)
+    _playbook_models,  # noqa: F401  (uploaded playbooks and their changes)
     _web_models,  # noqa: F401  (the web tables)
 )
 from frankly.store import _incident_models as _incident_models  # the incident tables

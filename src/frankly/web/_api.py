@@ -391,7 +391,7 @@ def approve_message(request: Request, me: Me, message_id: Id, body: ApproveIn) -
         promise_from=body.promise_from,
         override=body.override,
         override_reason=body.override_reason,
-        library=_services.library(),
+        library=_services.library(_db(request)),
     )
     return {**approval.message.to_dict(), "gate": approval.to_dict()}
 
@@ -438,7 +438,7 @@ def list_remedies(
     lang: Literal[LANGUAGES] | None = None,  # type: ignore[valid-type]
 ) -> dict[str, Any]:
     db = _db(request)
-    return cases.list_remedies(db, case_id, lang, library=_services.library()).to_dict()
+    return cases.list_remedies(db, case_id, lang, library=_services.library(db)).to_dict()
 
 
 @router.post(
@@ -447,7 +447,7 @@ def list_remedies(
 )
 def record_remedies(request: Request, me: Me, case_id: Id, body: RemediesIn) -> dict[str, Any]:
     db = _db(request)
-    library = _services.library()
+    library = _services.library(db)
     if body.action == "offer":
         if body.option is not None:
             raise InvalidInput("To offer, send options (a list), not option", field="option")
@@ -469,7 +469,9 @@ def draft(request: Request, case_id: Id, body: DraftIn) -> dict[str, Any]:
     if draft_fn is None:
         raise ServiceUnavailable("The composer is not installed")
     view = cases.show_case(_db(request), case_id)
-    made = draft_fn(view, body.stage, body.channel, body.lang, library=_services.library())
+    made = draft_fn(
+        view, body.stage, body.channel, body.lang, library=_services.library(_db(request))
+    )
     return made.to_dict()
 
 

@@ -31,7 +31,7 @@ def case_context(db: Database, case_id: int, me: Agent, **extra: Any) -> dict[st
     """Everything the case page shows, read through the service layer."""
     view = cases.show_case(db, case_id)
     case = view.case
-    playbook = _services.playbook_for(case.kind)
+    playbook = _services.playbook_for(db, case.kind)
     lang = me.language
     facts = dict(case.facts or {})
     fact_rows: list[dict[str, Any]] = []
@@ -117,7 +117,7 @@ def case_context(db: Database, case_id: int, me: Agent, **extra: Any) -> dict[st
 def _remedies(db: Database, case_id: int, lang: str) -> dict[str, Any] | None:
     """Options available, offered and chosen (None when the playbooks cannot be read)."""
     try:
-        return cases.list_remedies(db, case_id, lang, library=_services.library()).to_dict()
+        return cases.list_remedies(db, case_id, lang, library=_services.library(db)).to_dict()
     except FranklyError:
         # A broken playbook must not take the case page down; the Playbooks page says why.
         return None
@@ -162,7 +162,7 @@ async def save_facts(
     if not changed:
         return RedirectResponse(f"/cases/{case_id}#facts", status_code=303)
     try:
-        playbook = _services.playbook_for(case.kind)
+        playbook = _services.playbook_for(db, case.kind)
         if playbook is not None:
             # Coercing checks each value against its type and says what a good one looks like.
             playbook.coerce_facts({k: v for k, v in changed.items() if v is not None})
@@ -210,7 +210,7 @@ async def remedies(
             if not chosen:
                 raise InvalidInput("Tick the options you offered", field="options")
             cases.offer_options(
-                db, case_id, chosen, author=me.email, library=_services.library(), actor=me
+                db, case_id, chosen, author=me.email, library=_services.library(db), actor=me
             )
         elif action == "choose":
             cases.choose_option(
@@ -251,7 +251,7 @@ def compose(
             stage,
             channel,
             lang or None,
-            library=_services.library(),
+            library=_services.library(db),
         )
         composer.update(
             subject=made.subject or "",
@@ -269,7 +269,7 @@ def compose(
             composer["missing"] = [
                 {"name": f.name, "question": f.question_in(me.language)} for f in missing
             ]
-    composer["report"] = _report_for(view, composer)
+    composer["report"] = _report_for(_db(request), view, composer)
     return render(request, "_composer.html", {"case": view.case, "composer": composer})
 
 
@@ -300,7 +300,7 @@ def _last_inbound(view: Any) -> Any:
     return inbound[-1] if inbound else None
 
 
-def _report_for(view: Any, composer: dict[str, Any]) -> dict[str, Any] | None:
+def _report_for(db: Database, view: Any, composer: dict[str, Any]) -> dict[str, Any] | None:
     body = composer.get("body") or ""
     if not body.strip():
         return None
@@ -308,7 +308,7 @@ def _report_for(view: Any, composer: dict[str, Any]) -> dict[str, Any] | None:
     report = _services.check_text(
         body,
         lang=composer.get("language") or None,
-        stage=_stage_type(view, composer.get("stage")),
+        stage=_stage_type(db, view, composer.get("stage")),
         reply_to=last_in.body if last_in is not None else None,
         fault=view.case.fault,
         context=_fix_context(view),
@@ -333,8 +333,8 @@ def _fix_context(view: Any) -> dict[str, Any]:
     }
 
 
-def _stage_type(view: Any, stage: str | None) -> str | None:
-    playbook = _services.playbook_for(view.case.kind)
+def _stage_type(db: Database, view: Any, stage: str | None) -> str | None:
+    playbook = _services.playbook_for(db, view.case.kind)
     if playbook is None or not stage or stage not in playbook.stages:
         return None
     return playbook.stages[stage].type
@@ -401,7 +401,7 @@ def live_check(
     """The findings for the composer's text (HTMX calls this as the agent types)."""
     view = cases.show_case(_db(request), case_id)
     composer = {"body": body, "stage": stage, "language": lang}
-    report = _report_for(view, composer)
+    report = _report_for(_db(request), view, composer)
     return render(
         request,
         "_findings.html",
@@ -454,7 +454,7 @@ def approve_and_send(
             promise_from=promise_from or None,
             override=bool(override),
             override_reason=override_reason or None,
-            library=_services.library(),
+            library=_services.library(db),
         )
     except FranklyError as exc:
         composer["error"] = exc.message
@@ -468,7 +468,7 @@ def approve_and_send(
                     "T", " "
                 ),
             }
-        composer["report"] = _report_for(view, composer)
+        composer["report"] = _report_for(_db(request), view, composer)
         return render(
             request,
             "_composer.html",

@@ -1,21 +1,22 @@
 """Playbooks: read each one in each language; a manager uploads or edits one.
 
-An upload is validated by the playbooks package in a scratch folder first; problems are
-shown next to the lines they name, and nothing is written until the file is valid.
+An upload is checked against the business's library first; problems are shown next to the
+lines they name, and nothing is written until the file is valid. A valid one is stored in
+the database with a record of the change (``frankly.cases.save_playbook``), so every web
+process, the API and the CLI see it at once.
 """
 
 from __future__ import annotations
 
 import re
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from frankly import cases
 from frankly.errors import FranklyError, NotFound
-from frankly.store import Agent
+from frankly.store import Agent, Database
 from frankly.web import _services
 from frankly.web._session import check_csrf, render, require_agent, require_manager
 
@@ -24,16 +25,20 @@ MAX_UPLOAD = 512 * 1024
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
-def _library_or_error() -> tuple[Any, str | None]:
+def _db(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+def _library_or_error(db: Database) -> tuple[Any, str | None]:
     try:
-        return _services.library(), None
+        return _services.library(db), None
     except FranklyError as exc:
         return None, exc.message
 
 
 @router.get("/playbooks")
 def playbooks(request: Request, me: Annotated[Agent, Depends(require_agent)]) -> Response:
-    library, error = _library_or_error()
+    library, error = _library_or_error(_db(request))
     found = list(library) if library is not None else []
     return render(request, "playbooks.html", {"playbooks": found, "error": error})
 
@@ -45,7 +50,7 @@ def playbook_page(
     me: Annotated[Agent, Depends(require_agent)],
     lang: str | None = None,
 ) -> Response:
-    library, error = _library_or_error()
+    library, error = _library_or_error(_db(request))
     if library is None or kind not in library:
         raise NotFound(error or f"No playbook {kind!r}")
     playbook = library.get(kind)
@@ -63,11 +68,10 @@ def playbook_page(
 
 @router.get("/playbooks/{kind}/edit")
 def edit_page(request: Request, kind: str, me: Annotated[Agent, Depends(require_manager)]) -> Any:
-    library, error = _library_or_error()
+    library, error = _library_or_error(_db(request))
     if library is None or kind not in library:
         raise NotFound(error or f"No playbook {kind!r}")
-    playbook = library.get(kind)
-    source = playbook.source.read_text(encoding="utf-8") if playbook.source else ""
+    source = cases.playbook_source(_db(request), kind)
     return render(request, "playbook_edit.html", _editor(source, [], kind=kind))
 
 
@@ -94,7 +98,6 @@ def _editor(source: str, problems: list[Any], *, kind: str | None) -> dict[str, 
         "lines": lines,
         "problems": problems,
         "general": general,
-        "target": str(_services.upload_dir()),
     }
 
 
@@ -114,15 +117,8 @@ async def upload(
             source = raw.decode("utf-8")
         except UnicodeDecodeError:
             return _invalid(request, "", "The file is not UTF-8 text", kind)
-    if not source.strip():
-        return _invalid(request, source, "The playbook is empty", kind)
-    playbooks = _services.module("playbooks")
-    if playbooks is None:
-        return _invalid(request, source, "Playbooks are not installed", kind)
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "upload.yml"
-        path.write_text(source, encoding="utf-8")
-        valid, problems = playbooks.validate_dir(scratch)
+    db = _db(request)
+    valid, problems = cases.check_playbook(db, source)
     if problems or not valid:
         context = _editor(source, problems, kind=kind or None)
         if not problems:
@@ -131,9 +127,10 @@ async def upload(
     playbook_id = valid[0].id
     if not _ID.match(playbook_id):
         return _invalid(request, source, f"Bad playbook id {playbook_id!r}", kind)
-    folder = _services.upload_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{playbook_id}.yml").write_text(source, encoding="utf-8")
+    try:
+        cases.save_playbook(db, source, author=me.email, actor=me)
+    except FranklyError as exc:
+        return _invalid(request, source, exc.message, kind)
     return RedirectResponse(f"/playbooks/{playbook_id}", status_code=303)
 
 

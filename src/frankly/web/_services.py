@@ -103,36 +103,29 @@ def triage_text(
 
 
 def playbooks_dirs() -> list[Path]:
-    """Where this business keeps its own playbooks (``FRANKLY_PLAYBOOKS_DIRS``, or one default)."""
-    dirs = config.extra_dirs("FRANKLY_PLAYBOOKS_DIRS")
-    return dirs or [config.data_dir() / "playbooks"]
+    """The business's own playbook folders (``FRANKLY_PLAYBOOKS_DIRS``), read by every edge.
+
+    Uploads are not written to a folder: they go into the database
+    (``frankly.cases.save_playbook``).
+    """
+    return config.extra_dirs("FRANKLY_PLAYBOOKS_DIRS")
 
 
-def upload_dir() -> Path:
-    """The folder a manager's uploaded or edited playbooks are written to."""
-    return playbooks_dirs()[0]
+def library(db: Any) -> Any:
+    """The business's playbook library: built-ins, folders and uploads (one resolver)."""
+    from frankly.cases import playbook_library
+
+    return playbook_library(db)
 
 
-def library() -> Any:
-    """The playbook library with the business's own playbooks (None while there are none)."""
-    playbooks = module("playbooks")
-    if playbooks is None:
-        return None
-    if config.extra_dirs("FRANKLY_PLAYBOOKS_DIRS"):
-        # load_library reads the variable itself.
-        return playbooks.load_library()
-    default = upload_dir()
-    return playbooks.load_library([default] if default.is_dir() else None)
-
-
-def playbook_for(kind: str) -> Any:
+def playbook_for(db: Any, kind: str) -> Any:
     """The playbook for ``kind``, or None when there is none or the library is broken.
 
     A broken playbook file must not take the case pages down with it: the Playbooks page
     shows its problems.
     """
     try:
-        lib = library()
+        lib = library(db)
     except FranklyError:
         log.warning("playbooks could not be loaded", exc_info=True)
         return None
