@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from frankly.triage import KINDS, TriageDataError
 from frankly import packs
+from frankly.triage import KINDS, TriageDataError
 from frankly.triage._data import (
     available_languages,
     load_language,

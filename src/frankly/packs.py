@@ -29,9 +29,11 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -201,3 +203,34 @@ def clear_cache() -> None:
     """Forget the scanned packs (tests; a long-running process after adding a pack)."""
     with _LOCK:
         _CACHE.clear()
+
+
+class _Languages(Sequence[str]):
+    """The installed languages as a live, read-only sequence: ``lang in LANGUAGES`` and
+    ``", ".join(LANGUAGES)`` always see the packs installed now, so code that checks a
+    language against it needs no change when a business adds a pack."""
+
+    def __getitem__(self, index: Any) -> Any:
+        return languages()[index]
+
+    def __len__(self) -> int:
+        return len(languages())
+
+    def __contains__(self, value: object) -> bool:
+        return value in packs()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(languages())
+
+    def __repr__(self) -> str:
+        return repr(languages())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Languages):
+            return True
+        return isinstance(other, tuple) and languages() == other
+
+    __hash__ = None  # type: ignore[assignment]  # it changes with the installed packs
+
+
+LANGUAGES: Sequence[str] = _Languages()
