@@ -90,6 +90,12 @@ def test_a_new_language_is_a_new_folder(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv(packs.ENV_DIRS, str(tmp_path))
     assert "pt" in available_languages()
     assert load_language("pt").language == "pt"
+    # No word model in the pack: the cues alone read it, and the report says so.
+    from frankly.triage import triage
+
+    report = triage("Mi pedido no ha llegado y estoy muy enfadado.", lang="pt")
+    assert report.language.supported and not report.language.word_model
+    assert triage("My order never arrived.", lang="en").language.word_model
     # A second folder adding to the same pack: its advice file replaces the first one's.
     other = tmp_path / "other" / "pt"
     (other / "triage").mkdir(parents=True)
