@@ -1,7 +1,7 @@
-"""Train Frankly's triage models and write them to src/frankly/data/models/.
+"""Train Frankly's triage models and write them to src/frankly/data/lang/en/triage/model/.
 
 Reads the public data sets from ../shared/data (``FRANKLY_SHARED_DATA`` overrides) and the
-hand-written seed examples from src/frankly/data/triage/<lang>/seeds.yml. Trains, on one
+hand-written seed examples from src/frankly/data/lang/<lang>/triage/seeds.yml. Trains, on one
 thread with fixed seeds, logistic-regression heads for complaint, anger intensity, five emotions
 and the issue kind, twice: over English words plus the shared (lexicon and style) features, and
 over the shared features only (the model used for Spanish and any other language with a lexicon

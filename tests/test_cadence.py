@@ -25,9 +25,10 @@ from frankly.cadence import (
     texts,
     today,
 )
-from frankly.cadence._texts import DATA, load_file
+from frankly.cadence._texts import load_file
 from frankly.cli import app
 from frankly.demo import load_demo
+from frankly.packs import builtin_dir
 from frankly.store import Database, utcnow
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
@@ -515,7 +516,7 @@ def test_every_language_has_the_same_words() -> None:
 
 
 def test_a_broken_words_file_names_its_file_line_and_reason(tmp_path: Path) -> None:
-    data = yaml.safe_load((DATA / "en.yml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((builtin_dir() / "en" / "cadence.yml").read_text(encoding="utf-8"))
     data["today"]["due"]["why"] = "due {whenever}"
     broken = tmp_path / "en.yml"
     broken.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")

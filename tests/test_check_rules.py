@@ -70,8 +70,8 @@ def test_every_category_has_rules_in_each_language(lang: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    sorted(builtin_dir().rglob("*.yml")),
-    ids=lambda p: f"{p.parent.name}/{p.name}",
+    sorted(builtin_dir().glob("*/rules/*.yml")),
+    ids=lambda p: f"{p.parent.parent.name}/{p.name}",
 )
 def test_every_built_in_rule_file_follows_the_schema(path: Path) -> None:
     # Loading skips the schema check for the files shipped with Frankly (it is a third of the

@@ -541,12 +541,13 @@ def test_the_demo_incident_links_the_outage_cases_once(sqlite_db: Database) -> N
 def test_the_words_files_load_and_a_broken_one_names_file_and_line(tmp_path: Path) -> None:
     import json
 
+    from frankly import packs
     from frankly.incidents import _words
 
     assert incidents.languages() == ["en", "es"]
     schema = json.loads((_words.FOLDER / "schema.json").read_text())
     source = (
-        (_words.FOLDER / "en.yml")
+        (packs.builtin_dir() / "en" / "incidents.yml")
         .read_text()
         .replace("  identified: Cause identified\n", "  identified: 42\n")
     )

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from frankly.cadence import find_promise as cadence_find_promise
 from frankly.compose.promises import (
-    DATA,
     PromiseConflict,
     PromiseWordsInvalid,
     find_promise,
@@ -24,6 +23,7 @@ from frankly.compose.promises import (
     resolve_promise,
 )
 from frankly.errors import Conflict, InvalidInput
+from frankly.packs import builtin_dir
 
 SETS = Path(__file__).parent / "data"
 ZONE = "Europe/Madrid"
@@ -199,7 +199,7 @@ def test_every_language_has_the_same_kinds_of_words() -> None:
 
 
 def test_a_broken_words_file_names_its_file_and_key(tmp_path: Path) -> None:
-    data = yaml.safe_load((DATA / "en.yml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((builtin_dir() / "en" / "promises.yml").read_text(encoding="utf-8"))
     data["times"]["noon"] = "twelve"
     broken = tmp_path / "en.yml"
     broken.write_text(yaml.safe_dump(data), encoding="utf-8")

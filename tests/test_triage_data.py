@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from frankly import packs
 from frankly.triage import KINDS, TriageDataError
 from frankly.triage._data import (
-    DATA_DIR,
     available_languages,
     load_language,
     load_seeds,
@@ -21,6 +21,7 @@ from frankly.triage._lexicon import Matcher, fold
 from frankly.triage._model import HEADS, MODEL_DIR, Model
 
 LANGS = available_languages()
+PACKS = packs.builtin_dir()
 
 
 def test_english_and_spanish_are_shipped() -> None:
@@ -59,7 +60,7 @@ def test_every_cue_matches_itself(lang: str) -> None:
 
 def test_broken_lexicon_names_file_line_and_reason(tmp_path: Path) -> None:
     path = tmp_path / "lexicon.yml"
-    source = (DATA_DIR / "en" / "lexicon.yml").read_text(encoding="utf-8")
+    source = (PACKS / "en" / "triage" / "lexicon.yml").read_text(encoding="utf-8")
     path.write_text(source.replace("    - furious\n", "    - 42\n", 1), encoding="utf-8")
     line = source[: source.index("    - furious\n")].count("\n") + 1
     with pytest.raises(TriageDataError) as error:
@@ -79,25 +80,30 @@ def test_missing_category_and_bad_yaml_are_reported(tmp_path: Path) -> None:
 
 
 def test_a_new_language_is_a_new_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import frankly.triage._data as data
-
-    root = tmp_path / "triage"
-    shutil.copytree(DATA_DIR, root)
-    shutil.copytree(root / "es", root / "pt")
+    # A business pack folder with only a triage lexicon: the language is read by triage.
+    pack = tmp_path / "pt"
+    shutil.copytree(PACKS / "es" / "triage", pack / "triage")
+    (pack / "pack.yml").write_text("code: pt\nname: Portuguese\n", encoding="utf-8")
     for name in ("lexicon.yml", "kinds.yml", "risks.yml", "advice.yml", "seeds.yml"):
-        file = root / "pt" / name
+        file = pack / "triage" / name
         file.write_text(file.read_text(encoding="utf-8").replace("language: es", "language: pt"))
-    monkeypatch.setattr(data, "DATA_DIR", root)
-    data.load_language.cache_clear()
-    try:
-        assert "pt" in data.available_languages()
-        assert data.load_language("pt").language == "pt"
-        (root / "pt" / "advice.yml").write_text("language: es\nadvice: {}\n", encoding="utf-8")
-        data.load_language.cache_clear()
-        with pytest.raises(TriageDataError, match=r"advice\.yml:1: says language 'es'"):
-            data.load_language("pt")
-    finally:
-        data.load_language.cache_clear()
+    monkeypatch.setenv(packs.ENV_DIRS, str(tmp_path))
+    assert "pt" in available_languages()
+    assert load_language("pt").language == "pt"
+    # No word model in the pack: the cues alone read it, and the report says so.
+    from frankly.triage import triage
+
+    report = triage("Mi pedido no ha llegado y estoy muy enfadado.", lang="pt")
+    assert report.language.supported and not report.language.word_model
+    assert triage("My order never arrived.", lang="en").language.word_model
+    # A second folder adding to the same pack: its advice file replaces the first one's.
+    other = tmp_path / "other" / "pt"
+    (other / "triage").mkdir(parents=True)
+    (other / "pack.yml").write_text("code: pt\n", encoding="utf-8")
+    (other / "triage" / "advice.yml").write_text("language: es\nadvice: {}\n", encoding="utf-8")
+    monkeypatch.setenv(packs.ENV_DIRS, f"{tmp_path}:{tmp_path / 'other'}")
+    with pytest.raises(TriageDataError, match=r"other/pt/triage/advice\.yml:1: says language 'es'"):
+        load_language("pt")
 
 
 def test_model_is_small_numpy_and_json() -> None:
@@ -117,24 +123,20 @@ def test_missing_model_says_how_to_fix(tmp_path: Path) -> None:
 def test_broken_risk_pattern_names_file_and_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import frankly.triage._data as data
-
-    root = tmp_path / "triage"
-    shutil.copytree(DATA_DIR, root)
-    risks = root / "en" / "risks.yml"
-    source = risks.read_text(encoding="utf-8")
+    # A business pack for English whose risks file replaces the built-in one.
+    root = tmp_path / "en"
+    (root / "triage").mkdir(parents=True)
+    (root / "pack.yml").write_text("code: en\n", encoding="utf-8")
+    risks = root / "triage" / "risks.yml"
+    source = (PACKS / "en" / "triage" / "risks.yml").read_text(encoding="utf-8")
     marker = "patterns:\n  churn:\n"
     assert marker in source
     source = source.replace(marker, marker + "    - '(unclosed'\n", 1)
     risks.write_text(source, encoding="utf-8")
     line = source[: source.index("(unclosed")].count("\n") + 1
-    monkeypatch.setattr(data, "DATA_DIR", root)
-    data.load_language.cache_clear()
-    try:
-        with pytest.raises(TriageDataError, match=rf"risks\.yml:{line}: pattern does not compile"):
-            data.load_language("en")
-    finally:
-        data.load_language.cache_clear()
+    monkeypatch.setenv(packs.ENV_DIRS, str(tmp_path))
+    with pytest.raises(TriageDataError, match=rf"{risks}:{line}: pattern does not compile"):
+        load_language("en")
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -1,6 +1,6 @@
-"""The cadence's words per language (``data/cadence/<lang>.yml``), validated at load.
+"""The cadence's words per language (``cadence.yml`` of each language pack), validated at load.
 
-A new language is a new file in that folder. A file that breaks the schema raises
+A new language is a new pack folder (see ``frankly.packs``). A file that breaks the schema raises
 ``CadenceTextInvalid`` naming the file, the line and the reason.
 """
 
@@ -15,9 +15,12 @@ from typing import Any
 import jsonschema
 import yaml
 
+from frankly import packs
 from frankly.errors import InvalidInput
 
+# The schema; the words are in the language packs.
 DATA = Path(__file__).resolve().parent.parent / "data" / "cadence"
+PACK_FILE = "cadence.yml"
 DEFAULT_LANGUAGE = "en"
 
 
@@ -26,21 +29,29 @@ class CadenceTextInvalid(InvalidInput):
 
 
 def languages() -> list[str]:
-    """The languages with a cadence words file."""
-    return sorted(p.stem for p in DATA.glob("*.yml"))
+    """The languages whose pack has cadence words."""
+    return sorted(packs.languages_with(PACK_FILE))
+
+
+def texts(language: str) -> dict[str, Any]:
+    """The words for ``language`` (English when its pack has none)."""
+    path = packs.pack_file(language, PACK_FILE)
+    if path is None:
+        language, path = DEFAULT_LANGUAGE, packs.pack_file(DEFAULT_LANGUAGE, PACK_FILE)
+    if path is None:
+        raise CadenceTextInvalid(f"the {language!r} language pack has no {PACK_FILE}")
+    return _load(path, language)
 
 
 @functools.cache
-def texts(language: str) -> dict[str, Any]:
-    """The words for ``language`` (English when there is no file for it)."""
-    path = DATA / f"{language}.yml"
-    if not path.is_file():
-        path = DATA / f"{DEFAULT_LANGUAGE}.yml"
-    return load_file(path)
+def _load(path: Path, language: str) -> dict[str, Any]:
+    return load_file(path, language)
 
 
-def load_file(path: Path) -> dict[str, Any]:
-    """Load and validate one words file. Raises ``CadenceTextInvalid``."""
+def load_file(path: Path, language: str | None = None) -> dict[str, Any]:
+    """Load and validate one words file of ``language`` (by default the file's name, as in
+    ``fr.yml``). Raises ``CadenceTextInvalid``."""
+    expected = language or path.stem
     source = path.read_text(encoding="utf-8")
     try:
         data = yaml.safe_load(source)
@@ -54,9 +65,9 @@ def load_file(path: Path) -> dict[str, Any]:
         line = _line(source, list(first.absolute_path))
         where = "/".join(str(p) for p in first.absolute_path) or "top level"
         raise CadenceTextInvalid(f"{path.name}:{line}: {where}: {first.message}")
-    if data["language"] != path.stem:
+    if data["language"] != expected:
         raise CadenceTextInvalid(
-            f"{path.name}:1: language is {data['language']!r} but the file is {path.stem}.yml"
+            f"{path}:1: language is {data['language']!r} but the file is for {expected!r}"
         )
     _check_placeholders(path, source, data)
     return data

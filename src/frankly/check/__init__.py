@@ -1,7 +1,8 @@
 """The candour checker: doublespeak, blame, evasion and missing facts in a customer message.
 
 ``check(text, lang=None, stage=None, reply_to=None, fault=None)`` returns a ``Report``. Rules
-are YAML data per language (``data/rules/<lang>/*.yml``, schema in ``data/rules/schema.json``);
+are YAML data in each language pack (``data/lang/<lang>/rules/*.yml``, schema in
+``data/rules/schema.json``; see ``frankly.packs``);
 a business adds packs from folders named in ``FRANKLY_RULES_DIRS`` or passed to
 ``load_rules``. Rules load once and are shared; checking is pure and thread-safe.
 ``accelerated()`` says whether the optional C accelerator runs (FRANKLY_PURE_PYTHON=1 turns

@@ -24,6 +24,7 @@ from typing import Any
 import ahocorasick
 import yaml
 
+from frankly import packs
 from frankly.check import _accel
 from frankly.errors import InvalidInput
 from frankly.text._profiles import profile as text_profile
@@ -198,15 +199,20 @@ class RuleSet:
         return sorted(self.packs)
 
 
-def builtin_dir() -> Path:
-    """The folder of the rules shipped with Frankly."""
+def schema_dir() -> Path:
+    """The folder of the rule files' JSON Schema (the rules live in the language packs)."""
     return Path(str(resources.files("frankly") / "data" / "rules"))
+
+
+def builtin_dir() -> Path:
+    """The folder of the built-in language packs, whose ``<lang>/rules/`` hold the rules."""
+    return packs.builtin_dir()
 
 
 @cache
 def schema() -> dict[str, Any]:
     """The JSON Schema every rule file must follow."""
-    return json.loads((builtin_dir() / "schema.json").read_text(encoding="utf-8"))
+    return json.loads((schema_dir() / "schema.json").read_text(encoding="utf-8"))
 
 
 @cache
@@ -633,15 +639,31 @@ def _located(
     return _fail(file, source, ["rules", index, field_name], f"rule {rule.id!r}: {reason}")
 
 
+def _pack_rule_dirs() -> list[tuple[Path, str, bool]]:
+    """The ``rules/`` folders of the installed language packs: (folder, language, built-in)."""
+    builtin = packs.builtin_dir()
+    found = []
+    for lang in packs.languages():
+        for folder in packs.pack_files(lang, "rules"):
+            found.append((folder, lang, folder.parent.parent == builtin))
+    return found
+
+
 def _load(dirs: tuple[Path, ...]) -> RuleSet:
     started = time.perf_counter()
     by_lang: dict[str, dict[str, Rule]] = {}
     sources: dict[str, tuple[Path, int]] = {}
     disabled: dict[str, set[str]] = {}
-    builtin = builtin_dir()
-    for directory in (builtin, *dirs):
-        for file, folder_lang in _files(directory):
-            lang, rules, disable = _read(file, folder_lang, validate=directory != builtin)
+    # The language packs' rules first (built-in, then a business's packs), then the rule
+    # folders named for this load: a later file's rule replaces an earlier one's.
+    listing: list[tuple[list[tuple[Path, str | None]], bool]] = [
+        ([(file, lang) for file in sorted(folder.glob("*.y*ml"))], builtin)
+        for folder, lang, builtin in _pack_rule_dirs()
+    ]
+    listing.extend((_files(directory), False) for directory in dirs)
+    for files, builtin in listing:
+        for file, folder_lang in files:
+            lang, rules, disable = _read(file, folder_lang, validate=not builtin)
             if not lang:
                 continue
             seen: set[str] = set()
@@ -653,7 +675,7 @@ def _load(dirs: tuple[Path, ...]) -> RuleSet:
                     raise _fail(
                         file, source_text, ["rules", i, "id"], f"duplicate rule id {rule.id!r}"
                     )
-                if directory == builtin and rule.id in current:
+                if builtin and rule.id in current:
                     source_text = source_text or file.read_text(encoding="utf-8")
                     raise _fail(
                         file, source_text, ["rules", i, "id"], f"duplicate rule id {rule.id!r}"
@@ -671,7 +693,7 @@ def _load(dirs: tuple[Path, ...]) -> RuleSet:
     return RuleSet(packs, dirs, time.perf_counter() - started)
 
 
-_CACHE: dict[tuple[Path, ...], RuleSet] = {}
+_CACHE: dict[tuple[tuple[Path, ...], tuple[str, ...]], RuleSet] = {}
 _LOCK = threading.Lock()
 
 
@@ -684,13 +706,15 @@ def load_rules(extra_dirs: Iterable[str | Path] = ()) -> RuleSet:
     file or a missing folder.
     """
     # () for the built-in rules alone: the common case, asked for on every check.
-    key = tuple(Path(d).expanduser().resolve() for d in extra_dirs) if extra_dirs else ()
+    dirs = tuple(Path(d).expanduser().resolve() for d in extra_dirs) if extra_dirs else ()
+    # The installed language packs are part of the key: adding a pack adds its rules.
+    key = (dirs, packs.stamp())
     ruleset = _CACHE.get(key)
     if ruleset is None:
         with _LOCK:
             ruleset = _CACHE.get(key)
             if ruleset is None:
-                ruleset = _load(key)
+                ruleset = _load(dirs)
                 _CACHE[key] = ruleset
     return ruleset
 

@@ -492,7 +492,9 @@ def today_command(
         bool,
         typer.Option(help="Bring the cadence up to date first (missed promises, reminders)."),
     ] = True,
-    lang: Annotated[str | None, typer.Option(help="Language of the list: en or es.")] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Language of the list (en, es, any pack).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """What each agent owes customers now, most urgent first, and why."""

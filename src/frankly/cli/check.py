@@ -15,6 +15,7 @@ from frankly.check._report import RANK
 from frankly.cli._app import app, console, fail, friendly, print_json
 from frankly.config import extra_dirs
 from frankly.errors import InvalidInput
+from frankly.packs import languages
 
 _STYLE = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}
 MAX_LISTED = 500
@@ -136,7 +137,9 @@ def check_command(
     files: Annotated[
         list[str] | None, typer.Argument(help="Files to check; - (or nothing) reads stdin.")
     ] = None,
-    lang: Annotated[str, typer.Option(help="en, es or auto (detect).")] = "auto",
+    lang: Annotated[
+        str, typer.Option(help="A language of an installed pack (en, es...) or auto (detect).")
+    ] = "auto",
     stage: Annotated[
         str | None,
         typer.Option(
@@ -166,8 +169,6 @@ def check_command(
 
     Exit code 0 when no finding is at or above --fail-on, 1 otherwise, 2 for bad input.
     """
-    if lang not in ("auto", "en", "es"):
-        fail(f"Unknown language {lang!r}: use en, es or auto.", 2)
     if output not in ("text", "json"):
         fail(f"Unknown format {output!r}: use text or json.", 2)
     for option, value in (("--min-severity", min_severity), ("--fail-on", fail_on)):
@@ -179,6 +180,10 @@ def check_command(
             fail("Give a file to check, or - to read standard input.", 2)
         sources = ["-"]
     ruleset = load_rules([*extra_dirs(RULES_ENV), *(rules or [])])
+    # The installed language packs, and any language a --rules folder brings its rules for.
+    known = [*languages(), *(code for code in ruleset.languages() if code not in languages())]
+    if lang != "auto" and lang not in known:
+        fail(f"Unknown language {lang!r}: use {', '.join(known)} or auto.", 2)
     customer = read_text(reply_to) if reply_to else None
     results = []
     worst = -1

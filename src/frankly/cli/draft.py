@@ -22,7 +22,7 @@ def draft_command(
     ],
     channel: Annotated[str, typer.Option(help="email, sms or call (a call script).")] = "email",
     lang: Annotated[
-        str | None, typer.Option(help="en or es (default: the customer's language).")
+        str | None, typer.Option(help="A language pack's code (default: the customer's language).")
     ] = None,
     save: Annotated[
         bool, typer.Option("--save/--no-save", help="Save as a draft message on the case.")

@@ -34,7 +34,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 @playbooks_app.command("list")
 @friendly
 def playbooks_list(
-    lang: Annotated[str, typer.Option(help="The language of the titles: en or es.")] = "en",
+    lang: Annotated[str, typer.Option(help="Title language (en, es, any pack).")] = "en",
     playbooks: DirsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -61,7 +61,7 @@ def playbooks_list(
 @friendly
 def playbooks_show(
     playbook_id: Annotated[str, typer.Argument(metavar="ID", help="The playbook id.")],
-    lang: Annotated[str, typer.Option(help="The language to show: en or es.")] = "en",
+    lang: Annotated[str, typer.Option(help="Language (en, es, any pack).")] = "en",
     playbooks: DirsOption = None,
     as_json: JsonOption = False,
 ) -> None:

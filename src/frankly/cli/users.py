@@ -57,7 +57,7 @@ def add(
     email: Annotated[str, typer.Argument(help="Their email: they sign in with it.")],
     name: Annotated[str, typer.Option(help="Their name, as customers see it.")],
     role: Annotated[str, typer.Option(help="agent, manager or admin.")] = "agent",
-    language: Annotated[str, typer.Option(help="Interface language: en or es.")] = "en",
+    language: Annotated[str, typer.Option(help="Interface language (en, es, any pack).")] = "en",
     password_stdin: StdinOption = False,
     password: Annotated[str | None, typer.Option("--password", hidden=True)] = None,
 ) -> None:

@@ -26,10 +26,11 @@ from typing import Any, Literal
 
 import yaml
 
+from frankly import packs
 from frankly.errors import Conflict, InvalidInput
 from frankly.store import utcnow
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "promises"
+PACK_FILE = "promises.yml"
 DEFAULT_LANGUAGE = "en"
 # Two times closer than this on the same day are the same promise (a field rounded to
 # the half hour, a text saying "around 12").
@@ -339,28 +340,29 @@ _KEYS = {
 
 
 def languages() -> list[str]:
-    """The languages with a promise words file."""
-    return sorted(p.stem for p in DATA.glob("*.yml"))
+    """The languages whose pack has promise words."""
+    return sorted(packs.languages_with(PACK_FILE))
 
 
 def promise_words(language: str) -> PromiseWords:
-    """The promise words for ``language`` (English when there is no file for it)."""
-    known = language in _languages()
-    return _load_language(language if known else DEFAULT_LANGUAGE)
+    """The promise words for ``language`` (English when its pack has none)."""
+    path = packs.pack_file(language, PACK_FILE)
+    if path is None:
+        language, path = DEFAULT_LANGUAGE, packs.pack_file(DEFAULT_LANGUAGE, PACK_FILE)
+    if path is None:
+        raise PromiseWordsInvalid(f"the {language!r} language pack has no {PACK_FILE}")
+    return _load_language(path, language)
 
 
 @functools.cache
-def _languages() -> frozenset[str]:
-    return frozenset(languages())
+def _load_language(path: Path, language: str) -> PromiseWords:
+    return load_words(path, language)
 
 
-@functools.cache
-def _load_language(language: str) -> PromiseWords:
-    return load_words(DATA / f"{language}.yml")
-
-
-def load_words(path: Path) -> PromiseWords:
-    """Load and check one words file. Raises ``PromiseWordsInvalid`` naming file and key."""
+def load_words(path: Path, language: str | None = None) -> PromiseWords:
+    """Load and check one words file of ``language`` (by default the file's name, as in
+    ``fr.yml``). Raises ``PromiseWordsInvalid`` naming file and key."""
+    expected = language or path.stem
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -370,9 +372,9 @@ def load_words(path: Path) -> PromiseWords:
     for key, kind in _KEYS.items():
         if not isinstance(data.get(key), kind):
             raise PromiseWordsInvalid(f"{path.name}: {key}: expected a {kind.__name__}")
-    if data["language"] != path.stem:
+    if data["language"] != expected:
         raise PromiseWordsInvalid(
-            f"{path.name}: language is {data['language']!r} but the file is {path.stem}.yml"
+            f"{path}: language is {data['language']!r} but the file is for {expected!r}"
         )
     if data["date_order"] not in ("dmy", "mdy"):
         raise PromiseWordsInvalid(f"{path.name}: date_order: use dmy or mdy")

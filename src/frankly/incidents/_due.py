@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 from sqlalchemy import func, or_, select
 
-from frankly.incidents._words import _ENV, FOLDER, words
+from frankly import packs
+from frankly.incidents._words import _ENV, PACK_FILE, words
 from frankly.store import Database
 from frankly.store._incident_models import Incident, IncidentCase
 
@@ -144,5 +145,7 @@ def _sayer(lang: str) -> Any:
 
 @functools.cache
 def _today_words(lang: str) -> dict[str, str]:
-    data = yaml.safe_load((FOLDER / f"{lang}.yml").read_text(encoding="utf-8"))
+    path = packs.pack_file(lang, PACK_FILE)
+    assert path is not None  # words(lang) refused a language without a words file
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return dict(data["today"])

@@ -1,8 +1,8 @@
-"""The words of incidents in each language, as data (``data/incidents/<lang>.yml``).
+"""The words of incidents in each language, as data (``incidents.yml`` of each language pack).
 
 Each file holds the status names, the personal notice's parts and the status page's
 words; it is validated against ``data/incidents/schema.json`` when loaded, and an error
-names the file, the line and the reason. A new language is a new file.
+names the file, the line and the reason. A new language is a new pack (``frankly.packs``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ import yaml
 from babel.dates import format_date, format_datetime
 from jinja2 import Environment, StrictUndefined, Template
 
+from frankly import packs
 from frankly.errors import InvalidInput
 
+PACK_FILE = "incidents.yml"
+# The schema; the words are in the language packs.
 FOLDER = Path(__file__).resolve().parent.parent / "data" / "incidents"
 # Case facts that carry "your new date", in the order they are looked for.
 NEW_DATE_FACTS = ("new_date", "new_eta", "replacement_date", "refund_date", "restored_at")
@@ -100,14 +103,18 @@ def languages() -> list[str]:
     return sorted(load_all())
 
 
-@functools.cache
 def load_all() -> dict[str, Words]:
-    """Every language's words, validated (cached). Raises ``WordsInvalid``."""
+    """Every installed language's words, validated (cached). Raises ``WordsInvalid``."""
+    return _load_all(tuple((code, packs.pack_file(code, PACK_FILE)) for code in packs.languages()))
+
+
+@functools.cache
+def _load_all(files: tuple[tuple[str, Path | None], ...]) -> dict[str, Words]:
     schema = json.loads((FOLDER / "schema.json").read_text(encoding="utf-8"))
     found: dict[str, Words] = {}
-    for path in sorted(FOLDER.glob("*.yml")):
-        words = load_file(path, schema)
-        found[words.lang] = words
+    for code, path in files:
+        if path is not None:
+            found[code] = load_file(path, schema, code)
     return found
 
 
@@ -122,8 +129,10 @@ def words(lang: str) -> Words:
     return found[lang]
 
 
-def load_file(path: Path, schema: dict[str, Any]) -> Words:
-    """One words file, validated; errors name the file, the line and the reason."""
+def load_file(path: Path, schema: dict[str, Any], language: str | None = None) -> Words:
+    """One words file of ``language`` (by default the file's name, as in ``fr.yml``),
+    validated; errors name the file, the line and the reason."""
+    expected = language or path.stem
     source = path.read_text(encoding="utf-8")
     try:
         data = yaml.safe_load(source)
@@ -138,8 +147,8 @@ def load_file(path: Path, schema: dict[str, Any]) -> Words:
         line = _line_of(source, list(error.absolute_path))
         where = "/".join(str(p) for p in error.absolute_path) or "top level"
         raise WordsInvalid(f"{path.name}:{line}: {where}: {error.message}")
-    if data["language"] != path.stem:
-        raise WordsInvalid(f"{path.name}:1: language is {data['language']!r}, not {path.stem!r}")
+    if data["language"] != expected:
+        raise WordsInvalid(f"{path}:1: language is {data['language']!r}, not {expected!r}")
     notice = data["notice"]
     templates: dict[str, Template] = {}
     try:

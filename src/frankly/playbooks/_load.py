@@ -19,7 +19,7 @@ import jsonschema
 import yaml
 from jinja2 import TemplateSyntaxError, nodes
 
-from frankly import config
+from frankly import config, packs
 from frankly.playbooks._model import (
     CHANNELS,
     SMS_LIMIT,
@@ -57,8 +57,9 @@ def builtin_dir() -> Path:
     return Path(str(resources.files("frankly") / "data" / "playbooks"))
 
 
-def policies_dir() -> Path:
-    return Path(str(resources.files("frankly") / "data" / "policies"))
+def _pack_folders() -> list[Path]:
+    """The installed language packs' folders (their files feed the built-in library)."""
+    return [folder for entry in packs.packs().values() for folder in entry.folders]
 
 
 @functools.cache
@@ -226,12 +227,103 @@ def _load_languages(dirs: Iterable[tuple[Path, str]], problems: list[Problem]) -
     return languages
 
 
+def _pack_languages(problems: list[Problem]) -> dict[str, Any]:
+    """The playbook words (``playbooks.yml``) of every installed language pack."""
+    languages: dict[str, Any] = {}
+    for lang in packs.languages():
+        path = packs.pack_file(lang, "playbooks.yml")
+        if path is None:
+            continue
+        doc = _open(path, str(path), problems)
+        if doc is None:
+            continue
+        found = _schema_problems(doc, "languageFile")
+        if not found and doc.data["language"] != lang:
+            found = [doc.problem(["language"], f"the {lang!r} pack holds {doc.data['language']!r}")]
+        problems.extend(found)
+        if not found:
+            languages[lang] = doc.data
+    return languages
+
+
+def _pack_policies(problems: list[Problem]) -> dict[str, dict[str, dict[str, str]]]:
+    """The policy texts (``policies.yml``) of every installed language pack, built-in first."""
+    return _load_policies(
+        ((folder, str(folder)) for folder in _pack_folders()),
+        problems,
+        name="policies.yml",
+    )
+
+
+def _pack_translations(playbook_id: str) -> list[tuple[str, Path]]:
+    """The packs' texts for one playbook: (language, ``<lang>/playbooks/<id>.yml``)."""
+    found = []
+    for lang in packs.languages():
+        path = packs.pack_file(lang, f"playbooks/{playbook_id}.yml")
+        if path is not None:
+            found.append((lang, path))
+    return found
+
+
+def _translate(doc: _Doc, problems: list[Problem]) -> None:
+    """Merge the language packs' texts for this playbook into it, so that a new language
+    needs no edit to the playbook. A pack's file mirrors the playbook with plain texts where
+    the playbook has one text per language::
+
+        id: late_delivery
+        title: Livraison en retard
+        description: ...
+        problem: ...
+        facts: {order_number: {question: ..., choices: {value: label}}}
+        steps: {step_id: text}
+        remedies: {remedy_id: text}
+        stages: {first_notice: {email: {subject: ..., body: ...}, sms: ..., call: {...}}}
+
+    The merged playbook is then checked like any other: a text missing in the pack's
+    language is reported.
+    """
+    data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        return
+    for lang, path in _pack_translations(data["id"]):
+        try:
+            texts = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        except (OSError, yaml.YAMLError) as exc:
+            problems.append(Problem(str(path), None, f"cannot read the playbook texts: {exc}"))
+            continue
+        if not isinstance(texts, dict) or texts.get("id") != data["id"]:
+            problems.append(Problem(str(path), 1, f"must be a mapping whose id is {data['id']!r}"))
+            continue
+        for name in ("title", "description", "problem"):
+            if name in texts and isinstance(data.get(name), dict):
+                data[name][lang] = texts[name]
+        for name, fact in (texts.get("facts") or {}).items():
+            target = (data.get("facts") or {}).get(name)
+            if not isinstance(target, dict) or not isinstance(fact, dict):
+                continue
+            if "question" in fact and isinstance(target.get("question"), dict):
+                target["question"][lang] = fact["question"]
+            for value, label in (fact.get("choices") or {}).items():
+                labels = (target.get("choices") or {}).get(value)
+                if isinstance(labels, dict):
+                    labels[lang] = label
+        for name in ("steps", "remedies"):
+            by_id = texts.get(name) or {}
+            for item in data.get(name) or []:
+                if isinstance(item, dict) and item.get("id") in by_id:
+                    item["text"][lang] = by_id[item["id"]]
+        for stage_id, stage_texts in (texts.get("stages") or {}).items():
+            stage = (data.get("stages") or {}).get(stage_id)
+            if isinstance(stage, dict):
+                stage[lang] = stage_texts
+
+
 def _load_policies(
-    dirs: Iterable[tuple[Path, str]], problems: list[Problem]
+    dirs: Iterable[tuple[Path, str]], problems: list[Problem], name: str = "*.yml"
 ) -> dict[str, dict[str, dict[str, str]]]:
     policies: dict[str, dict[str, dict[str, str]]] = {}
     for folder, label in dirs:
-        for path in sorted(folder.glob("*.yml")):
+        for path in sorted(folder.glob(name)):
             doc = _open(path, f"{label}/{path.name}", problems)
             if doc is None:
                 continue
@@ -731,6 +823,7 @@ def _load_sources(
         doc = _open(path, display, problems, text)
         if doc is None:
             continue
+        _translate(doc, problems)
         local = _schema_problems(doc)
         if not local:
             local = _semantic_problems(doc, shell.languages, shell.policies, thorough)
@@ -759,8 +852,9 @@ def _builtin_library(stamp: tuple[float, ...]) -> tuple[Library, tuple[Problem, 
     # rendering every stage with typical values is the slow part of loading.
     problems: list[Problem] = []
     folder = builtin_dir()
-    languages = _load_languages([(folder, "builtin")], problems)
-    policies = _load_policies([(policies_dir(), "builtin/policies")], problems)
+    # The languages' words and policies come from the installed language packs.
+    languages = _pack_languages(problems)
+    policies = _pack_policies(problems)
     shell = Library(playbooks={}, policies=policies, languages=languages)
     shell.playbooks.update(_load_dir(folder, "builtin", True, shell, problems))
     return shell, tuple(problems)
@@ -771,7 +865,7 @@ def _library(
     thorough: bool = False,
     uploads: Sequence[tuple[str, str]] = (),
 ) -> tuple[Library, list[Problem]]:
-    builtin, found = _builtin_library(_stamp([builtin_dir(), policies_dir()]))
+    builtin, found = _builtin_library(_stamp([builtin_dir(), *_pack_folders()]))
     problems = list(found)
     folders = [(Path(d), str(d)) for d in extra]
     for folder, _ in folders:

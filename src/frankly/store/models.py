@@ -25,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from frankly import packs as _packs
+
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
@@ -57,7 +59,8 @@ class Base(DeclarativeBase):
 
 # The closed vocabularies of the register. Kept here so the service layer, the CLI and
 # the web forms all offer the same words.
-LANGUAGES = ("en", "es")
+# The languages are those of the installed language packs (a live view, see frankly.packs).
+LANGUAGES = _packs.LANGUAGES
 TIERS = ("key", "standard")
 SEVERITIES = ("low", "medium", "high", "critical")
 FAULTS = ("ours", "partner", "customer", "outside")

@@ -17,10 +17,14 @@ from typing import Any
 import jsonschema
 import yaml
 
+from frankly import packs
 from frankly.errors import FranklyError
 
+# The language-independent settings and the schemas; each language's files are in its pack
+# (``data/lang/<code>/triage/``, see ``frankly.packs``).
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "triage"
 SCHEMA_DIR = DATA_DIR / "schema"
+FILES = ("lexicon.yml", "kinds.yml", "risks.yml", "advice.yml")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 KINDS = (
@@ -61,7 +65,7 @@ class TriageDataError(FranklyError):
 
 @dataclass(frozen=True, slots=True)
 class LanguagePack:
-    """Everything triage knows about one language, as loaded from ``data/triage/<lang>/``."""
+    """Everything triage knows about one language, as loaded from its pack's ``triage/``."""
 
     language: str
     cues: dict[str, tuple[str, ...]]
@@ -152,10 +156,17 @@ def _check_language(path: Path, data: dict[str, Any], language: str) -> None:
 
 
 def available_languages() -> tuple[str, ...]:
-    """Languages that have a folder of triage data (a new language is a new folder)."""
-    return tuple(
-        sorted(p.name for p in DATA_DIR.iterdir() if p.is_dir() and (p / "lexicon.yml").exists())
-    )
+    """Languages whose pack has triage data (a new language is a new pack folder)."""
+    return tuple(sorted(packs.languages_with("triage/lexicon.yml")))
+
+
+def language_file(language: str, name: str) -> Path:
+    """The pack file ``triage/<name>`` of ``language`` (a business pack's replaces the built-in
+    one); raises ``TriageDataError`` when the language's pack has none."""
+    path = packs.pack_file(language, f"triage/{name}")
+    if path is None:
+        raise TriageDataError(f"the {language!r} language pack has no triage/{name}")
+    return path
 
 
 @cache
@@ -186,26 +197,30 @@ def load_settings() -> Settings:
     )
 
 
-@cache
 def load_language(language: str) -> LanguagePack:
-    """The lexicons, risk cues, kind cues and advice texts of one language.
+    """The lexicons, risk cues, kind cues and advice texts of one language, from its pack.
 
     Raises ``TriageDataError`` when a file is missing or broken, when a regular expression does
     not compile, or when an advice rule has no text in this language.
     """
-    folder = DATA_DIR / language
-    lexicon = load_yaml(folder / "lexicon.yml", "lexicon.schema.json")
-    kinds = load_yaml(folder / "kinds.yml", "kinds.schema.json")
-    risks = load_yaml(folder / "risks.yml", "risks.schema.json")
-    advice = load_yaml(folder / "advice.yml", "advice_texts.schema.json")
+    return _load_language(language, tuple(language_file(language, name) for name in FILES))
+
+
+@cache
+def _load_language(language: str, files: tuple[Path, ...]) -> LanguagePack:
+    lexicon_path, kinds_path, risks_path, advice_path = files
+    lexicon = load_yaml(lexicon_path, "lexicon.schema.json")
+    kinds = load_yaml(kinds_path, "kinds.schema.json")
+    risks = load_yaml(risks_path, "risks.schema.json")
+    advice = load_yaml(advice_path, "advice_texts.schema.json")
     for path, data in (
-        (folder / "lexicon.yml", lexicon),
-        (folder / "kinds.yml", kinds),
-        (folder / "risks.yml", risks),
-        (folder / "advice.yml", advice),
+        (lexicon_path, lexicon),
+        (kinds_path, kinds),
+        (risks_path, risks),
+        (advice_path, advice),
     ):
         _check_language(path, data, language)
-    node = yaml.compose((folder / "risks.yml").read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    node = yaml.compose(risks_path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
 
     def compile_all(sources: list[str], where: list[Any]) -> tuple[re.Pattern[str], ...]:
         compiled = []
@@ -215,7 +230,7 @@ def load_language(language: str) -> LanguagePack:
             except re.error as exc:
                 line = _line_of(node, [*where, index])
                 raise TriageDataError(
-                    f"{folder / 'risks.yml'}:{line}: pattern does not compile: {exc}"
+                    f"{risks_path}:{line}: pattern does not compile: {exc}"
                 ) from exc
         return tuple(compiled)
 
@@ -226,7 +241,7 @@ def load_language(language: str) -> LanguagePack:
     }
     missing = [rule for rule, _ in load_settings().advice_rules if rule not in advice["advice"]]
     if missing:
-        raise TriageDataError(f"{folder / 'advice.yml'}:1: no text for advice {', '.join(missing)}")
+        raise TriageDataError(f"{advice_path}:1: no text for advice {', '.join(missing)}")
     return LanguagePack(
         language=language,
         cues={name: tuple(words) for name, words in lexicon["cues"].items()},
@@ -242,7 +257,7 @@ def load_language(language: str) -> LanguagePack:
 
 def load_seeds(language: str) -> list[dict[str, Any]]:
     """The hand-written training examples of one language (used by the training script)."""
-    path = DATA_DIR / language / "seeds.yml"
+    path = language_file(language, "seeds.yml")
     data = load_yaml(path, "seeds.schema.json")
     _check_language(path, data, language)
     return list(data["examples"])

@@ -1,4 +1,8 @@
-"""The shipped triage model: linear heads read with numpy and json (no pickles).
+"""The triage models: linear heads read with numpy and json (no pickles).
+
+A language pack may hold a model in ``triage/model/`` (English does: its word model was
+trained on English mail); a language without one is read by the cue heads of the English
+model alone, which see only language-independent features.
 
 ``triage.npz`` holds, for every head (complaint, anger, five emotions, ten kinds), weights over
 English words, weights over the shared features, and a second set over the shared features
@@ -15,10 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from frankly import packs
 from frankly.triage._data import EMOTIONS, KINDS, TriageDataError
 from frankly.triage._features import SHARED_NAMES
 
-MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models"
+MODEL_DIR = packs.builtin_dir() / "en" / "triage" / "model"
+MODEL_NAME = "triage/model"
 HEADS: tuple[str, ...] = (
     "complaint",
     "anger",
@@ -89,6 +95,18 @@ class Model:
 
 
 @cache
-def load_model() -> Model:
-    """The shipped model, loaded once. Raises ``TriageDataError`` when it is missing."""
-    return Model()
+def load_model(folder: Path = MODEL_DIR) -> Model:
+    """The model in ``folder`` (the shipped English one by default), loaded once.
+
+    Raises ``TriageDataError`` when it is missing."""
+    return Model(folder)
+
+
+def model_languages() -> dict[str, Path]:
+    """The languages whose pack holds a word model, and its folder."""
+    found = {}
+    for code in packs.languages_with(MODEL_NAME):
+        folder = packs.pack_file(code, MODEL_NAME)
+        if folder is not None and (folder / "triage.npz").exists():
+            found[code] = folder
+    return found

@@ -9,11 +9,13 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class LanguageGuess:
-    """The message's language, how sure we are, and whether triage has data for it."""
+    """The message's language, how sure we are, whether triage has data for it (a lexicon in
+    its language pack), and whether a word model reads it too (else the cues alone do)."""
 
     code: str | None
     confidence: float
     supported: bool
+    word_model: bool = False
 
 
 @dataclass(frozen=True, slots=True)

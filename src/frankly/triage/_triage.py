@@ -6,6 +6,7 @@ import threading
 from datetime import datetime
 from functools import lru_cache
 
+from frankly import packs
 from frankly.errors import InvalidInput
 from frankly.triage._advice import choose_advice
 from frankly.triage._data import (
@@ -19,7 +20,7 @@ from frankly.triage._data import (
 )
 from frankly.triage._features import group_counts, shared_vector, word_tokens
 from frankly.triage._lexicon import Hit, Matcher, cue_span, fold
-from frankly.triage._model import Model, load_model
+from frankly.triage._model import Model, load_model, model_languages
 from frankly.triage._report import (
     Anger,
     Complaint,
@@ -45,7 +46,14 @@ class _Engine:
             code: load_language(code) for code in available_languages()
         }
         self.matchers = {code: Matcher(pack) for code, pack in self.packs.items()}
+        # The shipped model's cue heads read every language; a pack's own model also reads
+        # its words.
         self.model: Model = load_model()
+        self.word_models: dict[str, Model] = {
+            code: load_model(folder)
+            for code, folder in model_languages().items()
+            if code in self.packs
+        }
         # Imported here so the training script can use this package's features without them.
         from frankly.text import clean, language, questions
 
@@ -54,7 +62,7 @@ class _Engine:
         self.find_questions = questions.find_questions
 
 
-_engine: _Engine | None = None
+_engines: dict[tuple[str, ...], _Engine] = {}
 _engine_lock = threading.Lock()
 
 
@@ -65,12 +73,15 @@ def load() -> None:
 
 
 def _get_engine() -> _Engine:
-    global _engine
-    if _engine is None:
+    # One engine per set of installed language packs: adding a pack folder adds its language.
+    key = packs.stamp()
+    engine = _engines.get(key)
+    if engine is None:
         with _engine_lock:
-            if _engine is None:
-                _engine = _Engine()
-    return _engine
+            engine = _engines.get(key)
+            if engine is None:
+                engine = _engines[key] = _Engine()
+    return engine
 
 
 def supported_languages() -> tuple[str, ...]:
@@ -165,7 +176,7 @@ def _triage(text: str, lang: str | None, now: datetime | None, *, use_words: boo
             )
         )
         return _blank(guess, notices, cleaned, truncated)
-    guess = LanguageGuess(code, round(float(confidence), 3), True)
+    guess = LanguageGuess(code, round(float(confidence), 3), True, code in engine.word_models)
     pack = engine.packs[code]
 
     hits = engine.matchers[code].scan(folded)
@@ -181,7 +192,11 @@ def _triage(text: str, lang: str | None, now: datetime | None, *, use_words: boo
         )
     counts = group_counts(hits)
     shared = shared_vector(cleaned, counts)
-    scores = engine.model.score(shared, word_tokens(folded) if code == "en" and use_words else None)
+    word_model = engine.word_models.get(code) if use_words else None
+    if word_model is not None:
+        scores = word_model.score(shared, word_tokens(folded))
+    else:
+        scores = engine.model.score(shared, None)
 
     kind, kind_score = max(scores.kinds.items(), key=lambda kv: kv[1])
     facts = _facts(counts, shared, kind, kind_score)

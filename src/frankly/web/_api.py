@@ -40,6 +40,18 @@ class ServiceUnavailable(FranklyError):
     code = "not_available"
 
 
+def _language(value: Any) -> Any:
+    """Accept the code of an installed language pack; checked per request, not at import,
+    because the languages are the packs installed now (``frankly.packs``)."""
+    if value is not None and value not in LANGUAGES:
+        raise ValueError(f"unknown language {value!r}: use one of {', '.join(LANGUAGES)}")
+    return value
+
+
+Lang = Annotated[str, AfterValidator(_language)]
+OptionalLang = Annotated[str | None, AfterValidator(_language)]
+
+
 def _clean(value: Any, where: str = "") -> Any:
     """Refuse text no database can store (NUL characters, lone surrogates), at any depth;
     the message names the key where the value sits (``quantity``, ``items[2]``)."""
@@ -193,7 +205,7 @@ class MessageIn(Strict):
     body: Text(100_000, 1)  # type: ignore[valid-type]
     channel: Literal[CHANNELS] = "email"  # type: ignore[valid-type]
     subject: Text(500) | None = None  # type: ignore[valid-type]
-    language: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
+    language: OptionalLang = None
     stage: Text(40) | None = None  # type: ignore[valid-type]
     sender: Text(320) | None = None  # type: ignore[valid-type]
 
@@ -203,14 +215,14 @@ class CustomerIn(Strict):
     email: Text(320) | None = None  # type: ignore[valid-type]
     company: Text(200) | None = None  # type: ignore[valid-type]
     phone: Text(64) | None = None  # type: ignore[valid-type]
-    language: Literal[LANGUAGES] = "en"  # type: ignore[valid-type]
+    language: Lang = "en"
     tier: Literal[TIERS] = "standard"  # type: ignore[valid-type]
     timezone: Text(64, 1) = "UTC"  # type: ignore[valid-type]
 
 
 class CheckIn(Strict):
     text: Text(200_000)  # type: ignore[valid-type]
-    lang: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
+    lang: OptionalLang = None
     stage: Text(40) | None = None  # type: ignore[valid-type]
     reply_to: Text(200_000) | None = None  # type: ignore[valid-type]
     fault: Literal[FAULTS] | None = None  # type: ignore[valid-type]
@@ -218,7 +230,7 @@ class CheckIn(Strict):
 
 class TriageIn(Strict):
     text: Text(200_000)  # type: ignore[valid-type]
-    lang: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
+    lang: OptionalLang = None
 
 
 class RemediesIn(Strict):
@@ -232,13 +244,13 @@ class RemediesIn(Strict):
         default=None, description="choose: the id of the option the customer chose"
     )
     note: Text(2000) | None = None  # type: ignore[valid-type]
-    lang: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
+    lang: OptionalLang = None
 
 
 class DraftIn(Strict):
     stage: Text(64, 1)  # type: ignore[valid-type]
     channel: Literal["email", "sms", "call"] = "email"
-    lang: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
+    lang: OptionalLang = None
 
 
 QueryText = Annotated[str | None, Query(max_length=200), AfterValidator(_clean)]
@@ -435,7 +447,7 @@ def commitments(request: Request, case_id: Id) -> list[dict[str, Any]]:
 def list_remedies(
     request: Request,
     case_id: Id,
-    lang: Literal[LANGUAGES] | None = None,  # type: ignore[valid-type]
+    lang: OptionalLang = None,
 ) -> dict[str, Any]:
     db = _db(request)
     return cases.list_remedies(db, case_id, lang, library=_services.library(db)).to_dict()
