@@ -284,3 +284,20 @@ def test_the_api_answers_crafted_mail_with_422_or_holds_it(site: Site) -> None: 
     assert (
         "No hay correo pendiente de revisar." in client.get("/inbox/review").text
     )  # Maria reads Spanish
+
+
+def test_only_someone_who_may_write_to_the_case_accepts_held_mail(db: Database) -> None:
+    """Probe: an agent could put held mail on another agent's case through the review API."""
+    owner = cases.add_agent(db, name="Owner One", email="owner1@shop.example")
+    other = cases.add_agent(db, name="Other Two", email="other2@shop.example")
+    case_id = make_case(db)
+    cases.update_case(db, case_id, owner_id=owner.id)
+    held = cases.receive_inbound(
+        db, _reply(sender=STRANGER, subject=f"[Case #{case_id}] x", message_id="<h9@e.x>")
+    )
+    assert held.review is not None
+    with pytest.raises(cases.NotAllowed):
+        cases.accept_inbound(db, held.review.id, author=other.email, actor=other)
+    assert cases.show_case(db, case_id).messages == []
+    message = cases.accept_inbound(db, held.review.id, author=owner.email, actor=owner)
+    assert message.case_id == case_id

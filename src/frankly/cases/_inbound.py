@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from frankly.cases import _validate as v
+from frankly.cases._access import Actor, check
 from frankly.cases._cases import _case
 from frankly.cases._outbox import _chase, store_inbound
 from frankly.errors import Conflict, InvalidInput, NotFound
@@ -56,8 +57,11 @@ def accept_inbound(
     add_contact: bool = False,
     author: str = "system",
     at: dt.datetime | None = None,
+    actor: Actor = None,
 ) -> Message:
     """Put a held mail on a case (the one it named, or ``case_id``); returns the message.
+
+    ``actor`` must have the right to write to that case (``NotAllowed`` otherwise).
 
     It is dated when it arrived, and marks the case chased as it would have then. With
     ``add_contact`` its sender becomes one of the customer's contacts, so their next mail
@@ -77,6 +81,7 @@ def accept_inbound(
         if target is None:
             raise InvalidInput("Name the case to put this mail on", field="case_id")
         case = _case(session, target, for_update=True)
+        check(session, actor, case)
         mail = SimpleNamespace(
             sender=review.sender,
             subject=review.subject,

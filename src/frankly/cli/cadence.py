@@ -419,7 +419,7 @@ def inbox_review(
         console.print(review.body, markup=False, highlight=False)
     elif action == "accept":
         message = cases.accept_inbound(
-            db, review_id, case_id=case, add_contact=contact, author=author()
+            db, review_id, case_id=case, add_contact=contact, author=author(), actor=actor(db)
         )
         if as_json:
             print_json(message.to_dict())

@@ -53,6 +53,7 @@ def accept_page(
             case_id=target,
             add_contact=bool(add_contact),
             author=agent.email,
+            actor=agent,
         )
     except FranklyError as exc:
         held = cases.list_inbound_reviews(_db(request))
@@ -96,6 +97,7 @@ async def api_accept(request: Request, review_id: Id, body: AcceptBody) -> dict[
             case_id=body.case_id,
             add_contact=body.add_contact,
             author=f"api:{me.email}",
+            actor=me,
         )
     )
     return message.to_dict()
