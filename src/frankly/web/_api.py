@@ -48,8 +48,19 @@ def _language(value: Any) -> Any:
     return value
 
 
-Lang = Annotated[str, AfterValidator(_language)]
-OptionalLang = Annotated[str | None, AfterValidator(_language)]
+def _language_schema(schema: dict[str, Any]) -> None:
+    # The OpenAPI names the languages installed when it is built, as a client expects.
+    if schema.get("type") == "string":
+        schema["enum"] = list(LANGUAGES)
+    for option in schema.get("anyOf", []):
+        if option.get("type") == "string":
+            option["enum"] = list(LANGUAGES)
+
+
+Lang = Annotated[str, AfterValidator(_language), Field(json_schema_extra=_language_schema)]
+OptionalLang = Annotated[
+    str | None, AfterValidator(_language), Field(json_schema_extra=_language_schema)
+]
 
 
 def _clean(value: Any, where: str = "") -> Any:
