@@ -106,7 +106,7 @@ class _TwoPhaseData:
                 f"The connection broke before the end of the message: {exc}"
             ) from exc
         try:
-            return smtp.getreply()  # type: ignore[no-any-return]
+            return smtp.getreply()
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             smtp.close()
             raise Unconfirmed(f"No reply after the end of the message: {exc}") from exc

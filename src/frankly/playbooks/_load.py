@@ -97,7 +97,8 @@ class _Doc:
         loader = _Loader(text)
         try:
             self.node = loader.get_single_node()
-            self.data = loader.construct_document(self.node) if self.node is not None else None
+            # Any: checked against the JSON schema before it is read.
+            self.data: Any = loader.construct_document(self.node) if self.node is not None else None
         finally:
             loader.dispose()
 
