@@ -131,6 +131,7 @@ def _missing(
             continue
         if not safe(_FIELD.sub("x", template)):
             continue  # the rule's own wording must be fit to send
+
         def fill(m: re.Match[str], known: dict[str, str] = values) -> str:
             return known[m.group(1)]
 
