@@ -1440,12 +1440,12 @@ def load_demo(db: Database, *, now: dt.datetime | None = None) -> DemoResult:
     now = now or utcnow()
     result = DemoResult()
     agent_ids: dict[str, int] = {}
-    for spec in AGENTS:
-        agent = cases.find_agent(db, spec["email"])
+    for person in AGENTS:
+        agent = cases.find_agent(db, person["email"])
         if agent is None:
-            agent = cases.add_agent(db, **spec)
+            agent = cases.add_agent(db, **person)
             result.agents += 1
-        agent_ids[spec["email"]] = agent.id
+        agent_ids[person["email"]] = agent.id
     customer_ids: dict[str, int] = {}
     for name, company, email, phone, language, tier, timezone in CUSTOMERS:
         customer = cases.find_customer(db, email)

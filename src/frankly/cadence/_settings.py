@@ -12,6 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the playbooks load lazily, at the first settings lookup
+    from frankly.playbooks import Cadence
 
 # Defaults, each with where it comes from.
 FIRST_NOTICE_WITHIN = dt.timedelta(hours=4)  # customers expect an answer within hours
@@ -102,7 +106,7 @@ def settings_for(kind: str) -> CadenceSettings:
     return settings
 
 
-def _playbook_cadence(kind: str) -> object | None:
+def _playbook_cadence(kind: str) -> Cadence | None:
     try:
         from frankly.playbooks import get_playbook
 
