@@ -23,6 +23,7 @@ run: venv
 test: venv system-deps
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy src
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 lint:
@@ -67,4 +68,4 @@ eval-triage: eval-deps
 	$(PY) scripts/eval_triage.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache benchmarks/.cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache benchmarks/.cache

@@ -2,7 +2,11 @@
 
 ``db`` is parametrised over both engines, so every test that takes it runs twice and
 the report shows ``[sqlite]`` and ``[postgresql]``. ``sqlite_db`` is for tests where the
-engine does not matter.
+engine does not matter. ``demo_db`` is a copy of the demo business with staff passwords
+set (``DEMO_PASSWORD``), built once per test session.
+
+Hypothesis runs derandomized (the same examples on every run and every machine) and with
+no deadline: a busy machine makes an example slow, never wrong.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 
 from frankly.store import Database
 
+from .helpers import DEMO_PASSWORD
 from .pgserver import PostgresServer, start_server
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -27,6 +33,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("FRANKLY_TEST_CHEAP_HASHES", "1")
 
 _counter = itertools.count()
+
+
+settings.register_profile(
+    "frankly",
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "frankly"))
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -49,10 +65,45 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = Database(f"sqlite:///{path}")
     db.upgrade()
     db.dispose()
-    # Fold the write-ahead log into the file so a plain copy carries the whole schema.
+    _checkpoint(path)
+    return path
+
+
+def _checkpoint(path: Path) -> None:
+    # Fold the write-ahead log into the file so a plain copy carries everything.
     with contextlib.closing(sqlite3.connect(path)) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+@pytest.fixture(scope="session")
+def demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo business (its incident and cadence included) with ``DEMO_PASSWORD`` for
+    every staff member, loaded once per session: loading it and hashing the passwords is
+    most of a web test's set-up. The demo is dated from the moment it is loaded, so a copy
+    is at most as old as the session."""
+    from frankly import cases
+    from frankly.accounts import set_password
+    from frankly.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    try:
+        load_demo(db)
+        for agent in cases.list_agents(db):
+            set_password(db, agent.id, DEMO_PASSWORD)
+    finally:
+        db.dispose()
+    _checkpoint(path)
     return path
+
+
+@pytest.fixture
+def demo_db(demo_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """A fresh copy of the demo business on SQLite, staff passwords set."""
+    database = _sqlite_db(demo_template, tmp_path)
+    yield database
+    database.dispose()
 
 
 @pytest.fixture(scope="session")

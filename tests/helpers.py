@@ -7,6 +7,9 @@ from typing import Any
 from frankly.demo import CASES
 from frankly.store import utcnow
 
+# The password every demo staff member has in the ``demo_db`` fixture.
+DEMO_PASSWORD = "correct horse battery"
+
 
 def facts_for(kind: str) -> dict[str, Any]:
     """Complete, valid facts for a case of ``kind`` (those of the first demo case of it)."""

@@ -23,9 +23,10 @@ from typing import Any
 import pytest
 
 from frankly import cases
-from frankly.demo import load_demo
 from frankly.store import Database
-from frankly.web import auth, create_app
+from frankly.web import create_app
+
+from .helpers import DEMO_PASSWORD
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
@@ -35,7 +36,7 @@ pytestmark = [
         os.environ.get("FRANKLY_BROWSER_TESTS") == "0", reason="FRANKLY_BROWSER_TESTS=0"
     ),
 ]
-PASSWORD = "correct horse battery"
+PASSWORD = DEMO_PASSWORD
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -73,16 +74,13 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     import uvicorn
     from aiosmtpd.controller import Controller
 
     folder = tmp_path_factory.mktemp("browser")
+    shutil.copyfile(demo_template, folder / "frankly.db")
     db = Database(f"sqlite:///{folder / 'frankly.db'}")
-    db.upgrade()
-    load_demo(db)
-    for agent in cases.list_agents(db):
-        auth.set_password(db, agent.id, PASSWORD)
     mailbox = Mailbox()
     smtp_port = _free_port()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)

@@ -11,6 +11,7 @@ import datetime as dt
 import shutil
 import ssl
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,12 +59,18 @@ class SlowSink(Sink):
     def __init__(self, delay: float = 0.0, reply: str | None = None) -> None:
         super().__init__()
         self.delay, self.reply = delay, reply
+        # Set by the test: answer now. Lets a test hold the reply until the client has
+        # given up, however slow the machine, instead of racing a sleep against a timeout.
+        self.release = threading.Event()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.reply is not None:
             return self.reply
         accepted = await super().handle_DATA(server, session, envelope)
-        await asyncio.sleep(self.delay)
+        waited = 0.0
+        while waited < self.delay and not self.release.is_set():
+            await asyncio.sleep(0.05)
+            waited += 0.05
         return accepted
 
 
@@ -217,15 +224,16 @@ def test_a_committing_job_whose_lease_still_runs_is_left_alone(sqlite_db: Databa
 def test_no_reply_after_the_dot_is_retried_with_the_same_message_id(
     sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sink = SlowSink(delay=1.5)
+    sink = SlowSink(delay=120)  # no reply until the worker has given up (release below)
     server = SmtpServer(sink)
     server.start()
     try:
-        smtp_env(monkeypatch, server, FRANKLY_SMTP_TIMEOUT="0.5")
+        smtp_env(monkeypatch, server, FRANKLY_SMTP_TIMEOUT="2")
         [message_id] = queued(sqlite_db)
         assert worker(sqlite_db).run_once()
         message = cases.get_message(sqlite_db, message_id)
     finally:
+        sink.release.set()
         server.stop()
     assert message.status == "queued", "not recorded sent without the server's reply"
     assert "No reply after the end of the message" in (message.error or "")

@@ -11,11 +11,10 @@ import pytest
 from frankly import cases
 from frankly.check import STAGES, check
 from frankly.check._fixes import PLACEHOLDER
-from frankly.demo import load_demo
 from frankly.store import Database
 from frankly.web._case import _fix_context
 
-from .test_web import PASSWORD, Site
+from .test_web import Site
 
 # Every checker test here runs twice: with the C accelerator (when built) and in pure Python.
 pytestmark = pytest.mark.usefixtures("checker_path")
@@ -44,12 +43,11 @@ def _draft(lang: str, customer: str, agent: str) -> str:
 
 
 def test_every_fix_for_every_demo_case_is_real_and_placed_after_the_greeting(
-    sqlite_db: Database,
+    demo_db: Database,
 ) -> None:
-    load_demo(sqlite_db)
     seen_insertions = 0
-    for case in cases.list_cases(sqlite_db, limit=500):
-        view = cases.show_case(sqlite_db, case.id)
+    for case in cases.list_cases(demo_db, limit=500):
+        view = cases.show_case(demo_db, case.id)
         context = _fix_context(view)
         agent = view.owner.name if view.owner is not None else "Northwind"
         for lang in ("en", "es"):
@@ -152,13 +150,10 @@ class _Buttons(HTMLParser):
 
 
 @pytest.fixture
-def site(sqlite_db: Database) -> Site:
-    from frankly.web import auth, create_app
+def site(demo_db: Database) -> Site:
+    from frankly.web import create_app
 
-    load_demo(sqlite_db)
-    for agent in cases.list_agents(sqlite_db):
-        auth.set_password(sqlite_db, agent.id, PASSWORD)
-    return Site(sqlite_db, create_app(sqlite_db))
+    return Site(demo_db, create_app(demo_db))
 
 
 def test_the_composer_buttons_carry_only_safe_values(site: Site) -> None:

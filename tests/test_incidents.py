@@ -523,19 +523,17 @@ def test_review_and_follow_up_come_after_resolution_once(sqlite_db: Database) ->
 # -- the demo and the words files ----------------------------------------------------------
 
 
-def test_the_demo_incident_links_the_outage_cases_once(sqlite_db: Database) -> None:
-    from frankly.demo import load_demo
-
-    load_demo(sqlite_db)
-    incident = incidents.load_demo_incident(sqlite_db)
+def test_the_demo_incident_links_the_outage_cases_once(demo_db: Database) -> None:
+    incident = incidents.load_demo_incident(demo_db)
     assert incident is not None and incident.status == "identified"
-    assert incidents.load_demo_incident(sqlite_db).id == incident.id  # type: ignore[union-attr]
-    view = incidents.show_incident(sqlite_db, incident.id)
-    refs = {cases.get_case(sqlite_db, c["case_id"]).external_ref for c in view.cases}
+    again = incidents.load_demo_incident(demo_db)
+    assert again is not None and again.id == incident.id
+    view = incidents.show_incident(demo_db, incident.id)
+    refs = {cases.get_case(demo_db, c["case_id"]).external_ref for c in view.cases}
     assert refs == {f"demo:{n}" for n in range(35, 41)}
     assert view.languages == {"en": 3, "es": 3}
     assert [u.notices_queued for u in view.updates] == [6, 6]
-    assert len(incidents.list_incidents(sqlite_db)) == 1
+    assert len(incidents.list_incidents(demo_db)) == 1
 
 
 def test_the_words_files_load_and_a_broken_one_names_file_and_line(tmp_path: Path) -> None:

@@ -3,25 +3,19 @@ managers' pages that run an incident."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import shutil
-import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from frankly import cases, incidents
-from frankly.demo import load_demo
 from frankly.incidents.web import manager_router, router
 from frankly.store import Case, Customer, Database
-from frankly.web import auth as web_auth
 from frankly.web import create_app
 
-from .test_web import PASSWORD, Client
+from .test_web import Client
 
 
 @pytest.fixture(autouse=True)
@@ -47,32 +41,13 @@ def _app(db: Database) -> Any:
     return app
 
 
-@pytest.fixture(scope="module")
-def demo_file(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo business with its running incident, built once and copied for each test."""
-    path = tmp_path_factory.mktemp("incident-demo") / "demo.db"
-    shutil.copyfile(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
-    load_demo(db)
-    assert incidents.load_demo_incident(db) is not None
-    for agent in cases.list_agents(db):
-        web_auth.set_password(db, agent.id, PASSWORD)
-    db.dispose()
-    with contextlib.closing(sqlite3.connect(path)) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
-
-
 @pytest.fixture
-def demo(demo_file: Path, tmp_path: Path) -> Iterator[tuple[Database, Client, int]]:
-    path = tmp_path / "demo.db"
-    shutil.copyfile(demo_file, path)
-    db = Database(f"sqlite:///{path}")
-    incident_id = incidents.list_incidents(db)[0].id
-    client = Client(_app(db))
-    yield db, client, incident_id
+def demo(demo_db: Database) -> Iterator[tuple[Database, Client, int]]:
+    """The demo business with its running incident (a copy of the session's demo)."""
+    incident_id = incidents.list_incidents(demo_db)[0].id
+    client = Client(_app(demo_db))
+    yield demo_db, client, incident_id
     client.close()
-    db.dispose()
 
 
 def _private_values(db: Database, incident_id: int) -> list[str]:

@@ -13,12 +13,13 @@ import pytest
 from markupsafe import escape
 
 from frankly import cases
-from frankly.demo import load_demo
 from frankly.store import Database
 from frankly.web import auth as web_auth
 from frankly.web import create_app, ensure_demo_admin
 
-PASSWORD = "correct horse battery"
+from .helpers import DEMO_PASSWORD
+
+PASSWORD = DEMO_PASSWORD
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -75,12 +76,9 @@ class Site:
 
 
 @pytest.fixture
-def site(sqlite_db: Database) -> Iterator[Site]:
+def site(demo_db: Database) -> Iterator[Site]:
     """The demo business with passwords for its staff, and the app over it."""
-    load_demo(sqlite_db)
-    for agent in cases.list_agents(sqlite_db):
-        web_auth.set_password(sqlite_db, agent.id, PASSWORD)
-    yield Site(sqlite_db, create_app(sqlite_db))
+    yield Site(demo_db, create_app(demo_db))
 
 
 PAGES = [

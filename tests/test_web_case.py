@@ -13,23 +13,19 @@ from frankly import cases, incidents
 from frankly.store import Database, utcnow
 from frankly.web import _insights, _services
 
-from .test_web import PASSWORD, Client, Site
+from .test_web import Client, Site
 
 
 @pytest.fixture
-def site(sqlite_db: Database) -> Site:
+def site(demo_db: Database) -> Site:
     """The demo business with passwords for its staff, and the app over it."""
-    from frankly.demo import load_demo
-    from frankly.web import auth, create_app
+    from frankly.web import create_app
 
-    load_demo(sqlite_db)
-    for agent in cases.list_agents(sqlite_db):
-        auth.set_password(sqlite_db, agent.id, PASSWORD)
     # The tests act on demo:02 as James, an agent: agents change only their own cases.
-    james, demo02 = cases.find_agent(sqlite_db, "james@northwind.example"), _case_ref(sqlite_db)
+    james, demo02 = cases.find_agent(demo_db, "james@northwind.example"), _case_ref(demo_db)
     assert james is not None
-    cases.update_case(sqlite_db, demo02, owner_id=james.id)
-    return Site(sqlite_db, create_app(sqlite_db))
+    cases.update_case(demo_db, demo02, owner_id=james.id)
+    return Site(demo_db, create_app(demo_db))
 
 
 def _case_ref(db: Database) -> int:

@@ -66,6 +66,10 @@ def _promises(
             # Promised for within the hour; an update went out two hours ago: kept.
             cases.promise_update(db, case.id, now + dt.timedelta(hours=1), author=owner, at=last)
             language = cases.get_customer(db, case.customer_id).language
+            # "Within two days" of the approval: a field set from ``now`` instead named the
+            # next day whenever the demo loaded in the two hours after midnight, and the
+            # gate refused the message as promising two different days.
+            approved = now - dt.timedelta(hours=2)
             update = cases.add_message(
                 db,
                 case.id,
@@ -77,10 +81,10 @@ def _promises(
                 # gate asks which one holds.
                 next_update_at=now - dt.timedelta(hours=2) + dt.timedelta(days=2),
                 author=owner,
-                at=now - dt.timedelta(hours=2, minutes=5),
+                at=approved - dt.timedelta(minutes=5),
             )
-            cases.approve_message(db, update.id, author=owner, at=now - dt.timedelta(hours=2))
-            cases.mark_sent(db, update.id, worker="demo", at=now - dt.timedelta(hours=2))
+            cases.approve_message(db, update.id, author=owner, at=approved)
+            cases.mark_sent(db, update.id, worker="demo", at=approved)
             continue
         due = now - dt.timedelta(hours=3) if n % 3 == 0 else now + dt.timedelta(hours=2)
         if due <= last:

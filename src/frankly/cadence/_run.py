@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, literal, not_, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
@@ -205,7 +205,7 @@ class _Work:
         skip: set[int] | None = None,
     ) -> _Work:
         """The work due; the cases in ``skip`` (unreadable facts) are left out."""
-        open_ = Case.state.in_(OPEN)
+        open_: ColumnElement[bool] = Case.state.in_(OPEN)
         if skip:
             open_ = and_(open_, Case.id.not_in(skip))
 
@@ -234,7 +234,7 @@ class _Work:
                 ~_fired("payment_overdue:", func.substr(due_date, 1, 10)),
             )
         ).all()
-        stuck: list[Any] = []
+        stuck: Sequence[Any] = []
         limits = [rules.milestone_stuck_after for rules in settings.values()]
         if limits:
             later = aliased(Milestone)
@@ -479,7 +479,7 @@ def _draft_due(
                 select(Case.id, Case.state).where(Case.id.in_({s.case_id for s in due}))
             ).all()
         )
-        facts = dict(
+        facts: dict[int, Any] = dict(
             session.execute(
                 select(Case.id, Case.facts).where(Case.id.in_({s.case_id for s in due}))
             ).all()
@@ -552,7 +552,7 @@ def headline(db: Database) -> dict[str, Any]:
                 select(Case.known_at, Case.notified_at).where(Case.notified_at.is_not(None))
             )
         )
-    hours = sorted((n - k).total_seconds() / 3600 for k, n in told)
+    hours = sorted((n - k).total_seconds() / 3600 for k, n in told if n is not None)
     median = hours[len(hours) // 2] if hours else None
     return {
         "cases": int(total),

@@ -12,7 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the playbooks load lazily, at the first settings lookup
+    from frankly.playbooks import Cadence
 
 # Defaults, each with where it comes from.
 FIRST_NOTICE_WITHIN = dt.timedelta(hours=4)  # customers expect an answer within hours
@@ -103,7 +106,7 @@ def settings_for(kind: str, library: Any = None) -> CadenceSettings:
     return settings
 
 
-def _playbook_cadence(kind: str, library: Any = None) -> object | None:
+def _playbook_cadence(kind: str, library: Any = None) -> Cadence | None:
     # ``library``: the business's whole library (``frankly.cases.playbook_library``, which
     # has the uploads too); without one, the built-ins and the folders.
     try:

@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_datetime, format_timedelta, get_timezone
 from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -799,13 +799,18 @@ class _Listing:
         return text
 
     def _when(self, moment: dt.datetime) -> str:
-        return str(format_datetime(moment, "EEE d MMM HH:mm", tzinfo=self.zone, locale=self.lang))
+        zone = get_timezone(self.zone)
+        return str(format_datetime(moment, "EEE d MMM HH:mm", tzinfo=zone, locale=self.lang))
 
     def _trigger(self, payload: dict[str, Any]) -> str:
         from frankly.cadence._run import trigger_text
 
         trigger, values = payload.get("trigger"), payload.get("values")
-        if trigger in self.words["triggers"] and isinstance(values, dict):
+        if (
+            isinstance(trigger, str)
+            and trigger in self.words["triggers"]
+            and isinstance(values, dict)
+        ):
             return trigger_text(trigger, values, self.lang, self.now)
         return str(payload.get("reason") or payload.get("key"))
 

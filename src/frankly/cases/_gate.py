@@ -182,12 +182,12 @@ def check_outgoing(
             f"The checker failed ({type(exc).__name__}: {exc}); nothing was sent. "
             "Try again, or report the text that made it fail."
         ) from exc
-    report = dict(reports[0]) if reports else {"findings": [], "score": 100}
-    report["findings"] = findings
+    merged: dict[str, Any] = dict(reports[0]) if reports else {"findings": [], "score": 100}
+    merged["findings"] = findings
     if len(reports) > 1:
-        report["score"] = min(int(r.get("score", 100)) for r in reports)
+        merged["score"] = min(int(r.get("score", 100)) for r in reports)
     errors = [f for f in findings if f.get("severity") == "error"]
-    return Verdict(report=report, findings=findings, errors=errors, languages=langs)
+    return Verdict(report=merged, findings=findings, errors=errors, languages=langs)
 
 
 def stage_type(kind: str, stage: str | None, library: Any = None) -> str | None:

@@ -268,7 +268,7 @@ def _lock_cases(session: Session, case_ids: Sequence[int]) -> None:
     transaction = session.get_transaction()
     held = session.info.get(_LOCKED)
     if held is None or held[0] is not transaction:
-        held = session.info[_LOCKED] = (transaction, set())
+        held = session.info[_LOCKED] = (transaction, set[int]())
     todo = sorted(set(case_ids) - held[1])
     for start in range(0, len(todo), _CHUNK):
         part = todo[start : start + _CHUNK]

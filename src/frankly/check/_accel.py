@@ -63,7 +63,7 @@ def _words() -> tuple[Any, tuple[str, ...]]:
 def figures(module: ModuleType, text: str) -> Figures:
     """The shared figures of ``text`` in one C pass (``module`` is ``speedups``, not None)."""
     table = _WORDS[0] if _WORDS is not None else _words()[0]
-    return module.shared(text, table)  # type: ignore[no-any-return]
+    return module.shared(text, table)
 
 
 def language_name(index: int) -> str:

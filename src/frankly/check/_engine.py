@@ -223,9 +223,11 @@ class Context:
         found = self._sentence_kinds.get(bounds)
         if found is None:
             s, e = bounds
-            names = self._cheap_kinds.get(bounds)
-            if names is None:
-                names: set[str] = set()
+            cached = self._cheap_kinds.get(bounds)
+            if cached is not None:
+                names = cached
+            else:
+                names = set()
                 hits = self._date_hits
                 if hits is not None:
                     # A date word the scan found inside the stretch.
@@ -353,6 +355,7 @@ def _scan(ctx: Context, live: list[Live | None]) -> dict[int, dict[str, list[Hit
     pack = ctx.pack
     if pack.automaton is None:
         return {}
+    by_rule: dict[int, dict[str, list[Hit]]]
     if pack.scanner is not None:
         speedups = _accel.speedups
         if speedups is not None:
@@ -363,11 +366,11 @@ def _scan(ctx: Context, live: list[Live | None]) -> dict[int, dict[str, list[Hit
                 ctx._date_hits = dates["date"] if dates is not None else []
             if parts:
                 _drop_masked(ctx, by_rule, parts)
-            return by_rule  # type: ignore[no-any-return]
+            return by_rule
     low = ctx.low
     text = ctx.text
     n = len(low)
-    by_rule: dict[int, dict[str, list[Hit]]] = {}
+    by_rule = {}
     mask_parts: set[str] | None = None
     for last, (size, need_left, need_right, key, special, part) in pack.automaton.iter(low):
         slots = live[key]
@@ -383,9 +386,9 @@ def _scan(ctx: Context, live: list[Live | None]) -> dict[int, dict[str, list[Hit
                     if text[start].isupper():
                         continue  # "May" the month is not "may" the hedge
                 elif mask_parts is None:
-                    mask_parts = {part}  # type: ignore[arg-type]
+                    mask_parts = {part}
                 else:
-                    mask_parts.add(part)  # type: ignore[arg-type]
+                    mask_parts.add(part)
             if slots is not None and slots[0]:
                 for rule, role, payload in slots[0]:
                     roles = by_rule.get(rule)
@@ -486,7 +489,7 @@ def _finding(
         found = cache.get(key)
         if found is None or found[0] is not rule:
             found = cache[key] = (rule, _build_finding(ctx, rule, 0, 0, None, None))
-        return found[1]  # type: ignore[no-any-return]
+        return found[1]
     return _build_finding(ctx, rule, start, end, suggestion, extra)
 
 
@@ -502,7 +505,7 @@ def _build_finding(
     speedups = _accel.speedups
     if speedups is not None and _FINDING is not None and not extra and len(text) <= _LONG_TEXT:
         # The steps below in one C call (a long text keeps its index of line ends instead).
-        return speedups.finding(  # type: ignore[no-any-return]
+        return speedups.finding(
             _FINDING, rule.category, rule.id, rule.level, rule.message,
             rule.suggestion if suggestion is None else suggestion, text, start, end,
         )  # fmt: skip
@@ -520,7 +523,7 @@ def _build_finding(
     line = ctx.line_of(start)
     column = start - (text.rfind("\n", 0, start) + 1) + 1
     if speedups is not None and _FINDING is not None:
-        return speedups.new(  # type: ignore[no-any-return]
+        return speedups.new(
             _FINDING, rule.category, rule.id, rule.level, message, start, end, flagged,
             suggestion, line, column,
         )  # fmt: skip
@@ -561,7 +564,8 @@ def _existence(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]
     hits = _tokens(roles)
     if patterns and (
         trigger is None
-        or (_has_caps_run(ctx) if trigger == "capitals" else trigger.search(ctx.text))
+        # The only text trigger is "capitals"; the others are patterns.
+        or (_has_caps_run(ctx) if isinstance(trigger, str) else trigger.search(ctx.text))
     ):
         extra: list[Hit] = []
         for pattern in patterns:
@@ -889,7 +893,7 @@ def _applicable(pack: Pack, stage: str | None, fault: str | None, independent: b
     if found is None:
         # Built once per combination; a race only builds the same thing twice.
         found = pack.cache[key] = _Applicable(pack, stage, fault, independent)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 # -- entry point -------------------------------------------------------------------------
@@ -1064,10 +1068,11 @@ def _check(
             findings.extend(handler(ctx, index, rule, by_rule.get(index, _NO_HITS)))
     else:
         # The figures settle most metric and capitals rules without calling them.
+        counts: tuple[Any, ...] = fig  # read by position: a gate's position is a count
         for index, rule, handler, position, limit, unmatched in (
             applies.always_gated if reply_to else applies.quiet_gated
         ):
-            if position >= 0 and fig[position] <= limit and not (unmatched and index in by_rule):
+            if position >= 0 and counts[position] <= limit and not (unmatched and index in by_rule):
                 continue
             findings.extend(handler(ctx, index, rule, by_rule.get(index, _NO_HITS)))
     for index, roles in by_rule.items():
@@ -1076,9 +1081,9 @@ def _check(
             findings.extend(handler(ctx, index, rules_list[index], roles))
     if len(findings) > 1:
         findings = _dedupe(findings)
-    if fig is not None and _REPORT is not None:
+    if fig is not None and _REPORT is not None and speedups is not None:
         found = tuple(findings)
-        return speedups.new(  # type: ignore[no-any-return, union-attr]
+        return speedups.new(
             _REPORT, code, confidence, score(found) if found else 100, found, stage, fault,
             tuple(notes), [text, pack, code, context],
         )  # fmt: skip

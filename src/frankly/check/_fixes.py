@@ -65,7 +65,7 @@ _LOCALES = {"en": "en_GB", "es": "es_ES"}
 
 def safe(text: str | None) -> bool:
     """Whether ``text`` may go into a customer's message (no placeholder, no advice)."""
-    return bool(text and text.strip()) and PLACEHOLDER.search(text) is None  # type: ignore[union-attr]
+    return text is not None and bool(text.strip()) and PLACEHOLDER.search(text) is None
 
 
 def fixes(
@@ -112,7 +112,8 @@ def _example(suggestion: str | None, lang: str) -> str | None:
 def _missing(
     rule: Rule, spec: dict[str, Any], lang: str, ctx: dict[str, Any], layout: _Layout
 ) -> Fix:
-    facts = ctx.get("facts") if isinstance(ctx.get("facts"), dict) else {}
+    given = ctx.get("facts")
+    facts: dict[str, Any] = given if isinstance(given, dict) else {}
     kind = ctx.get("kind")
     options = [*spec["sentences"].get(kind, ()), *spec["sentences"].get("any", ())]
     missing: list[str] = []
@@ -130,7 +131,11 @@ def _missing(
             continue
         if not safe(_FIELD.sub("x", template)):
             continue  # the rule's own wording must be fit to send
-        sentence = _FIELD.sub(lambda m, known=values: known[m.group(1)], template)
+
+        def fill(m: re.Match[str], known: dict[str, str] = values) -> str:
+            return known[m.group(1)]
+
+        sentence = _FIELD.sub(fill, template)
         sentence = sentence[0].upper() + sentence[1:]
         at, replacement = layout.insertion(spec.get("place", "opening"), sentence)
         return Fix(replacement, None, at)

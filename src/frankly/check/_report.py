@@ -77,7 +77,7 @@ class Report:
         if len(source) == 4:
             text, pack, lang, context = source
             source.append(fixes(self.findings, text, pack, lang, context))
-        return source[4]  # type: ignore[no-any-return]
+        return source[4]
 
     @property
     def errors(self) -> int:
@@ -167,7 +167,7 @@ def make_finding(
     _suggestion(found, suggestion)
     _line(found, line)
     _column(found, column)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def make_report(
@@ -189,7 +189,7 @@ def make_report(
     _fault(report, fault)
     _notes(report, notes)
     _source(report, source)
-    return report  # type: ignore[no-any-return]
+    return report
 
 
 def score(findings: tuple[Finding, ...] | list[Finding]) -> int:

@@ -494,7 +494,7 @@ def _resolve_script(name: str) -> Callable[..., Any]:
         )
     module, _, func = target.partition(":")
     try:
-        return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), func)
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"script {name!r} cannot be imported: {exc}") from exc
 
@@ -580,8 +580,8 @@ def _compile(language: str, rules: list[Rule], sources: dict[str, tuple[Path, in
     # masking patterns then run only on the messages that need them.
     prof = text_profile(language)
     special: dict[str, tuple[int, str | None]] = {}
-    for key, part in MASK_CUES.items():
-        special[key] = (SPECIAL_MASK, part)
+    for key, cue in MASK_CUES.items():
+        special[key] = (SPECIAL_MASK, cue)
     months = {m.lower() for m in (prof.months if prof is not None else ())}
     # A date word that is also a month would be skipped when capitalised ("May"), so such a
     # language keeps its own date-word pass (frankly.text.mask.date_word_spans).

@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 
 from frankly.store import Database
 from frankly.store._cadence_models import OutboxJob
@@ -126,7 +127,7 @@ def claim(
                 .order_by(Message.id)
             )
         )
-        references = [mid for mid, _ in earlier][-10:]
+        references = [mid for mid, _ in earlier if mid is not None][-10:]
         replied_to = message.in_reply_to or next(
             (mid for mid, direction in reversed(earlier) if direction == "in"), None
         )
@@ -164,7 +165,8 @@ def begin_commit(
     """
     now = now or utcnow()
     with db.transaction() as session:
-        changed = session.execute(
+        # An UPDATE's result is a cursor result, which has the row count.
+        result = session.execute(
             update(OutboxJob)
             .where(
                 OutboxJob.id == job.outbox_id,
@@ -174,7 +176,8 @@ def begin_commit(
             )
             .values(state="committing", locked_until=now + lease, updated_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
+        changed = cast(CursorResult[Any], result).rowcount
     if changed != 1:
         raise ClaimLost(f"Message {job.message_pk} is no longer held by {job.worker}")
 

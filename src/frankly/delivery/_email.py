@@ -26,7 +26,7 @@ def build_email(job: Job, settings: SmtpSettings) -> EmailMessage:
     mail["Date"] = email.utils.format_datetime(job.created_at)
     mail["From"] = _from(job, settings)
     mail["To"] = (
-        email.utils.formataddr((job.customer_name, job.recipient))
+        email.utils.formataddr((job.customer_name, job.recipient or ""))
         if job.customer_name
         else job.recipient
     )

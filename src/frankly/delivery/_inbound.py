@@ -14,7 +14,7 @@ import mailbox
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from pathlib import Path
 
 from frankly.errors import InvalidInput
@@ -274,7 +274,7 @@ def _text(message: EmailMessage) -> str:
     return ""
 
 
-def _content(part: EmailMessage) -> str:
+def _content(part: MIMEPart) -> str:
     try:
         value = part.get_content()
     except (LookupError, ValueError):  # an unknown or lying charset

@@ -27,13 +27,16 @@ import ssl
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from frankly import config
 from frankly.delivery._claim import Job
 from frankly.delivery._config import SmtpSettings
 from frankly.delivery._email import build_email
 from frankly.store import utcnow
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +85,14 @@ class _TwoPhaseData:
 
     commit_hook: Callable[[], None] | None = None
 
-    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
         smtp: Any = self
         smtp.putcmd("data")
         code, reply = smtp.getreply()
         if code != 354:
             raise smtplib.SMTPDataError(code, reply)
-        smtp.send(_dot_stuffed(msg))  # the whole message but its final dot
+        # The whole message but its final dot (any bytes-like message, as smtplib takes).
+        smtp.send(_dot_stuffed(msg if isinstance(msg, str) else bytes(msg)))
         hook = self.commit_hook
         if hook is not None:
             try:
@@ -106,7 +110,7 @@ class _TwoPhaseData:
                 f"The connection broke before the end of the message: {exc}"
             ) from exc
         try:
-            return smtp.getreply()  # type: ignore[no-any-return]
+            return smtp.getreply()
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             smtp.close()
             raise Unconfirmed(f"No reply after the end of the message: {exc}") from exc

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -821,7 +821,8 @@ def _resolve_cases(session: Session, incident: Incident, author: str, now: dt.da
     for start in range(0, len(ids), _notices.BATCH):
         part = ids[start : start + _notices.BATCH]
         session.execute(
-            Case.__table__.update()
+            cast(Table, Case.__table__)
+            .update()
             .where(Case.id.in_(part))
             .values(state="resolved", resolved_at=now, updated_at=now)
         )
@@ -841,9 +842,9 @@ def _resolve_cases(session: Session, incident: Incident, author: str, now: dt.da
         for case_id, state in rows
     ]
     for start in range(0, len(events), _notices.BATCH):
-        part = events[start : start + _notices.BATCH]
-        chain_rows(session, part)
-        session.execute(insert(Event), part)
+        chunk = events[start : start + _notices.BATCH]
+        chain_rows(session, chunk)
+        session.execute(insert(Event), chunk)
 
 
 def _check(

@@ -181,7 +181,7 @@ def queue(
     total = 0
     for start in range(0, len(sendable), BATCH):
         batch = sendable[start : start + BATCH]
-        message_rows = []
+        message_rows: list[dict[str, Any]] = []
         for t in batch:
             lang, subject, body = composer.compose(t)
             message_rows.append(

@@ -138,8 +138,8 @@ def load_file(path: Path, schema: dict[str, Any], language: str | None = None) -
         data = yaml.safe_load(source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise WordsInvalid(f"{path.name}{line}: not valid YAML ({exc})") from exc
+        at = f":{mark.line + 1}" if mark is not None else ""
+        raise WordsInvalid(f"{path.name}{at}: not valid YAML ({exc})") from exc
     error = jsonschema.exceptions.best_match(
         jsonschema.Draft202012Validator(schema).iter_errors(data)
     )

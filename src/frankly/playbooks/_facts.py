@@ -78,6 +78,8 @@ def _in_range(spec: FactSpec, typed: Any) -> None:
     # Text needs no check here: what may be stored is the input boundary's business
     # (``frankly.cases._validate.facts``), and a draft renders any stored text as written.
     problem = None
+    low: Decimal | int
+    high: Decimal | int
     if isinstance(typed, Money):
         low = Decimal(str(spec.minimum)) if spec.minimum is not None else MONEY_RANGE[0]
         high = Decimal(str(spec.maximum)) if spec.maximum is not None else MONEY_RANGE[1]

@@ -102,7 +102,8 @@ class _Doc:
         loader = _Loader(text)
         try:
             self.node = loader.get_single_node()
-            self.data = loader.construct_document(self.node) if self.node is not None else None
+            # Any: checked against the JSON schema before it is read.
+            self.data: Any = loader.construct_document(self.node) if self.node is not None else None
         finally:
             loader.dispose()
 
@@ -882,8 +883,10 @@ def _library(
     for folder, label in folders:
         shell.playbooks.update(_load_dir(folder, label, False, shell, problems, thorough))
     # Uploads come last: a manager's upload replaces a folder's or a built-in playbook.
-    texts = [(None, f"upload/{name}", text) for name, text in uploads]
-    shell.playbooks.update(_load_sources(texts, False, shell, problems, thorough))
+    sources: list[tuple[Path | None, str, str | None]] = [
+        (None, f"upload/{name}", text) for name, text in uploads
+    ]
+    shell.playbooks.update(_load_sources(sources, False, shell, problems, thorough))
     return shell, problems
 
 

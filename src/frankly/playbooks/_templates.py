@@ -149,7 +149,7 @@ class LimitedEnvironment(SandboxedEnvironment):
             loop.iter = nodes.Call(
                 nodes.Name(_ITER, "load"), [loop.iter], [], None, None, lineno=loop.lineno
             )
-        return super()._generate(source, name, filename, defer_init)  # type: ignore[no-any-return]
+        return super()._generate(source, name, filename, defer_init)
 
 
 class LimitedTemplate(Template):
@@ -266,6 +266,7 @@ def references(source: str) -> tuple[set[str], set[str], set[str]]:
     facts: set[str] = set()
     policies: set[str] = set()
     for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, nodes.Getattr | nodes.Getitem)  # for the type checker
         base = node.node
         if not isinstance(base, nodes.Name):
             continue

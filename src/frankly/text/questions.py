@@ -157,16 +157,16 @@ def _find_questions(text: str, lang: str) -> tuple[Question, ...]:
             continue
         if indirect is None:
             continue
-        m = indirect.search(sentence.lower())
-        if m is None:
+        cue = indirect.search(sentence.lower())
+        if cue is None:
             continue
-        rest = sentence[m.end() :]
+        rest = sentence[cue.end() :]
         if len(_WORD.findall(rest)) < 2:
             continue
         q_end = end
-        while q_end > start + m.start() and body[q_end - 1] in ".!;:,…":
+        while q_end > start + cue.start() and body[q_end - 1] in ".!;:,…":
             q_end -= 1
-        found.append(_make(body, start + m.start(), q_end, "indirect", lang))
+        found.append(_make(body, start + cue.start(), q_end, "indirect", lang))
     return tuple(found)
 
 

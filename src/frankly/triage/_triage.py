@@ -345,11 +345,11 @@ def _risks(
     risks = []
     for kind in RISKS:
         if kind in by_kind:
-            triggers = tuple(sorted(by_kind[kind], key=lambda t: t.start))
+            ordered = tuple(sorted(by_kind[kind], key=lambda t: t.start))
             if kind == "urgency":
-                risks.append(Risk(kind, triggers, deadline, deadline_date))
+                risks.append(Risk(kind, ordered, deadline, deadline_date))
             else:
-                risks.append(Risk(kind, triggers))
+                risks.append(Risk(kind, ordered))
     return tuple(risks)
 
 

@@ -54,10 +54,10 @@ def login(
         agent = auth.authenticate(_db(request), email, password, ip=client_address(request))
     except (auth.WrongCredentials, auth.TooManyAttempts) as exc:
         context = {"next": _safe_next(next), "error": exc.message, "email": email}
-        response = render(request, "login.html", context, status=exc.http_status)
+        page = render(request, "login.html", context, status=exc.http_status)
         if isinstance(exc, auth.TooManyAttempts):
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     response = RedirectResponse(_safe_next(next), status_code=303)
     sign_in(request, agent, response)
     return response

@@ -26,7 +26,8 @@ _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 def _db(request: Request) -> Database:
-    return request.app.state.db  # type: ignore[no-any-return]
+    db: Database = request.app.state.db
+    return db
 
 
 def _library_or_error(db: Database) -> tuple[Any, str | None]:

@@ -26,7 +26,7 @@ Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def _db(request: Request) -> Database:
-    return request.app.state.db  # type: ignore[no-any-return]
+    return request.app.state.db
 
 
 @router.get("/inbox/review", response_class=HTMLResponse)
