@@ -48,6 +48,8 @@ SNAPSHOT = {
         list_reviews list_steps log_call mark_attempt_failed mark_sent offer_for_message
         offer_options open_case open_review override_check parse_fact_pairs promise_update
         rebuild rebuild_case receive_inbound record record_cadence_failure record_chase
+        check_playbook playbook_changes playbook_library playbook_source save_playbook
+        uploads_version
         record_check record_facts record_milestone redeem_code reject_inbound require
         retry_message save_draft schedule_step set_contacts settle_overdue show_case text_sha256
         update_case verify_trail
@@ -82,6 +84,7 @@ SNAPSHOT = {
         FactSpec FollowUpDiscount LadderStep Library MissingFacts Money NoText Playbook
         PlaybookInvalid Problem Remedy Stage StageText Step UnknownPlaybook UnknownStage
         builtin_dir coerce example get_playbook load_library parse_duration schema validate_dir
+        validate_text
     """,
     "frankly.store": """
         CASE_STATES CHANNELS COMMITMENT_STATUSES DIRECTIONS FAULTS LANGUAGES MESSAGE_STATUSES
