@@ -16,10 +16,10 @@ import pytest
 
 from frankly import cases, incidents
 from frankly.demo import load_demo
-from frankly.incidents.web import manager_router, router
 from frankly.store import Case, Customer, Database
 from frankly.web import auth as web_auth
 from frankly.web import create_app
+from frankly.web.incidents import manager_router, router
 
 from .test_web import PASSWORD, Client
 

@@ -26,7 +26,7 @@ from frankly import cases, config
 from frankly.accounts._passwords import hash_password, verify_password
 from frankly.errors import Conflict, FranklyError, InvalidInput, NotFound
 from frankly.store import Agent, Database, utcnow
-from frankly.store._web_models import ApiToken, LoginAttempt, LoginThrottle, WebSession
+from frankly.store.web_models import ApiToken, LoginAttempt, LoginThrottle, WebSession
 
 # Each role may do everything the roles below it may.
 ROLE_RANK = {"agent": 1, "manager": 2, "admin": 3}

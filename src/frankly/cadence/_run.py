@@ -29,7 +29,7 @@ from frankly.cadence._settings import CadenceSettings, settings_for
 from frankly.cadence._texts import fill, texts
 from frankly.errors import FranklyError
 from frankly.store import Database, utcnow
-from frankly.store._cadence_models import Milestone, Review, ScheduledStep
+from frankly.store.cadence_models import Milestone, Review, ScheduledStep
 from frankly.store.models import Case, Customer, Event
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from frankly.cadence._settings import DUE_SOON, CadenceSettings, settings_for
 from frankly.cadence._texts import fill, texts
 from frankly.store import Database, utcnow
-from frankly.store._cadence_models import Review, ScheduledStep
+from frankly.store.cadence_models import Review, ScheduledStep
 from frankly.store.models import (
     Agent,
     Case,

@@ -24,7 +24,7 @@ from frankly.cases._gate import CheckerUnavailable, approve_in, stage_type
 from frankly.cases._timeline import record
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.store import Database
-from frankly.store._cadence_models import (
+from frankly.store.cadence_models import (
     STEP_KINDS,
     DiscountCode,
     Milestone,

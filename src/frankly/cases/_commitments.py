@@ -25,7 +25,7 @@ from frankly.cases._timeline import record
 from frankly.compose.promises import same_promise
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.store import Database
-from frankly.store._cadence_models import Review
+from frankly.store.cadence_models import Review
 from frankly.store.models import Case, Commitment, Message, utcnow
 
 # A message of the same stage on another channel written this soon after the promise went

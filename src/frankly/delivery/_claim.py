@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, or_, select, update
 
 from frankly.store import Database
-from frankly.store._cadence_models import OutboxJob
+from frankly.store.cadence_models import OutboxJob
 from frankly.store.models import Agent, Case, Customer, Message, utcnow
 
 

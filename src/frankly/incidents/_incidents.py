@@ -23,7 +23,7 @@ from frankly.incidents._select import Affected, Selection, resolve
 from frankly.incidents._words import languages as word_languages
 from frankly.incidents._words import words
 from frankly.store import Database
-from frankly.store._incident_models import (
+from frankly.store.incident_models import (
     INCIDENT_STATUSES,
     Incident,
     IncidentCase,

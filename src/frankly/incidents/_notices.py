@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from frankly.cases import check_bulk
 from frankly.cases._timeline import EVENT_KINDS, chain_rows, message_seal
 from frankly.incidents._words import Words, words
-from frankly.store._cadence_models import OutboxJob
-from frankly.store._incident_models import (
+from frankly.store.cadence_models import OutboxJob
+from frankly.store.incident_models import (
     Incident,
     IncidentCase,
     IncidentNotice,

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from frankly.errors import FranklyError, NotFound
+from frankly.playbooks import validate_dir
 from frankly.store import Agent
 from frankly.web import _services
 from frankly.web._session import check_csrf, render, require_agent, require_manager
@@ -116,13 +117,10 @@ async def upload(
             return _invalid(request, "", "The file is not UTF-8 text", kind)
     if not source.strip():
         return _invalid(request, source, "The playbook is empty", kind)
-    playbooks = _services.module("playbooks")
-    if playbooks is None:
-        return _invalid(request, source, "Playbooks are not installed", kind)
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "upload.yml"
         path.write_text(source, encoding="utf-8")
-        valid, problems = playbooks.validate_dir(scratch)
+        valid, problems = validate_dir(scratch)
     if problems or not valid:
         context = _editor(source, problems, kind=kind or None)
         if not problems:
