@@ -25,9 +25,9 @@ from frankly.cadence import (
     texts,
     today,
 )
-from frankly.cadence._texts import DATA, load_file
 from frankly.cli import app
 from frankly.demo import load_demo
+from frankly.playbooks.cadence_texts import DATA, load_file
 from frankly.store import Database, utcnow
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)

@@ -25,9 +25,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from frankly import cases
-from frankly.cadence._settings import CadenceSettings, settings_for
-from frankly.cadence._texts import fill, texts
 from frankly.errors import FranklyError
+from frankly.playbooks.cadence_settings import CadenceSettings, settings_for
+from frankly.playbooks.cadence_texts import fill, texts
 from frankly.store import Database, utcnow
 from frankly.store.cadence_models import Milestone, Review, ScheduledStep
 from frankly.store.models import Case, Customer, Event

@@ -11,8 +11,8 @@ from babel.dates import format_datetime, format_timedelta
 from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from frankly.cadence._settings import DUE_SOON, CadenceSettings, settings_for
-from frankly.cadence._texts import fill, texts
+from frankly.playbooks.cadence_settings import DUE_SOON, CadenceSettings, settings_for
+from frankly.playbooks.cadence_texts import fill, texts
 from frankly.store import Database, utcnow
 from frankly.store.cadence_models import Review, ScheduledStep
 from frankly.store.models import (

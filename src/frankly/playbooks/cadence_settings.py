@@ -1,6 +1,7 @@
 """How often, how soon: the cadence settings of one kind of case, in one place.
 
-The playbook (``frankly.playbooks.get_playbook(kind).cadence``) is the source; what a
+The playbook (``frankly.playbooks.get_playbook(kind).cadence``) is the source, which is why
+these live with the playbooks (below the service layer, which reads them too); what a
 playbook does not say, or a kind without a playbook, falls back to the defaults below,
 which come from the research notes (RESEARCH.md): tell within hours, update at least once
 per business day, follow up about a week after resolution with 10% off, remind before
@@ -12,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, replace
+
+from frankly.playbooks._load import get_playbook
 
 # Defaults, each with where it comes from.
 FIRST_NOTICE_WITHIN = dt.timedelta(hours=4)  # customers expect an answer within hours
@@ -104,8 +107,6 @@ def settings_for(kind: str) -> CadenceSettings:
 
 def _playbook_cadence(kind: str) -> object | None:
     try:
-        from frankly.playbooks import get_playbook
-
         return get_playbook(kind).cadence
     except Exception:  # no playbook for this kind, or the playbooks do not load
         return None
