@@ -17,7 +17,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from frankly.cases import _validate as v
+from frankly.cases import validate as v
 from frankly.cases._access import Actor, check
 from frankly.cases._cases import CaseView, _case, make_message_id
 from frankly.cases._gate import CheckerUnavailable, approve_in, stage_type

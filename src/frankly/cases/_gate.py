@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from frankly.cases import _validate as v
+from frankly.cases import validate as v
 from frankly.cases._access import Actor, check, resolve
 from frankly.cases._cases import CHANNELS, _case, make_message_id
 from frankly.cases._checks import CHECKED, OVERRIDDEN, OVERRIDE_ROLES, NotAllowed, check_figures

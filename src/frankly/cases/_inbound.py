@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from frankly.cases import _validate as v
+from frankly.cases import validate as v
 from frankly.cases._cases import _case
 from frankly.cases._outbox import _chase, store_inbound
 from frankly.errors import Conflict, InvalidInput, NotFound

@@ -9,8 +9,7 @@ import typer
 from rich.table import Table
 
 from frankly.cli._app import app, console, fail, friendly, print_json
-from frankly.playbooks import Playbook, load_library, validate_dir
-from frankly.playbooks._model import Cadence
+from frankly.playbooks import Cadence, Playbook, load_library, validate_dir
 
 playbooks_app = typer.Typer(help="List, read and check playbooks.", no_args_is_help=True)
 app.add_typer(playbooks_app, name="playbooks")

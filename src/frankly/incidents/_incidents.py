@@ -15,8 +15,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from frankly.cases import _validate as v
-from frankly.cases._timeline import REBUILT_FIELDS, chain_rows
+from frankly.cases import bulk
+from frankly.cases import validate as v
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.incidents import _guard, _notices
 from frankly.incidents._select import Affected, Selection, resolve
@@ -36,7 +36,6 @@ from frankly.store.models import (
     Agent,
     Case,
     Customer,
-    Event,
     Message,
     utcnow,
 )
@@ -718,8 +717,7 @@ def _link(
         ]
         for start in range(0, len(events), _notices.BATCH):
             part = events[start : start + _notices.BATCH]
-            chain_rows(session, part)
-            session.execute(insert(Event), part)
+            bulk.append_events(session, part)
         _notices.touch(session, [a.case_id for a in to_link if a.case_id is not None], now)
     incident.selection = [*(incident.selection or []), selection.describe()]
     return len(to_open), len(to_link), already
@@ -763,7 +761,7 @@ def _open_cases(
             author,
             now,
             {
-                **{f: row[f] for f in REBUILT_FIELDS},
+                **{f: row[f] for f in bulk.REBUILT_FIELDS},
                 "source": "incident",
                 "incident_id": incident.id,
             },
@@ -773,8 +771,7 @@ def _open_cases(
     for start in range(0, len(events), _notices.BATCH):
         part = events[start : start + _notices.BATCH]
         # Cases opened just now: each chain starts here, no query for a previous hash.
-        chain_rows(session, part, new_cases=[e["case_id"] for e in part])
-        session.execute(insert(Event), part)
+        bulk.append_events(session, part, new_cases=[e["case_id"] for e in part])
     return ids
 
 
@@ -836,8 +833,7 @@ def _resolve_cases(session: Session, incident: Incident, author: str, now: dt.da
     ]
     for start in range(0, len(events), _notices.BATCH):
         part = events[start : start + _notices.BATCH]
-        chain_rows(session, part)
-        session.execute(insert(Event), part)
+        bulk.append_events(session, part)
 
 
 def _check(
