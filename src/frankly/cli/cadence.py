@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from frankly import cases
+    from frankly.store import Database
+
 import datetime as dt
 import os
 from pathlib import Path
@@ -10,10 +16,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from frankly import cases
 from frankly.cli._app import actor, app, author, console, fail, friendly, open_db, print_json
 from frankly.errors import InvalidInput
-from frankly.store import Database
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -100,6 +104,9 @@ def _through_gate(
     reason: str | None,
 ) -> cases.Approval:
     """Approve through the sending gate, printing the findings when it refuses."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     agent_id = actor(db)
     agent = cases.get_agent(db, agent_id) if agent_id is not None else None
     try:
@@ -157,8 +164,10 @@ def approve(
     (--no-promise); when the text and the field name different times, you choose
     (--promise-from text|field).
     """
+    # lazy: keeps frankly --help and frankly check fast
     from rich.markup import escape
 
+    from frankly import cases
     from frankly.cadence import parse_when
     from frankly.compose.promises import PromiseConflict, resolve_promise
     from frankly.store import utcnow
@@ -241,6 +250,8 @@ def send(
     reason: Reason = None,
 ) -> None:
     """Approve a draft through the sending gate if needed and deliver it now."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
     from frankly.delivery import send_now
 
     db = open_db()
@@ -278,6 +289,9 @@ def send(
 @friendly
 def retry(message_id: Annotated[int, typer.Argument(help="The failed message's id.")]) -> None:
     """Queue a failed message again (it keeps its Message-ID)."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     db = open_db()
     message = cases.retry_message(db, message_id, author=author(), actor=actor(db))
     console.print(f"Message {message.id} is queued again.")
@@ -287,6 +301,8 @@ def retry(message_id: Annotated[int, typer.Argument(help="The failed message's i
 @friendly
 def outbox(as_json: JsonOption = False) -> None:
     """Show how many messages wait, are being sent, were sent or failed."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
     from frankly.delivery import outbox_counts
 
     db = open_db()
@@ -312,6 +328,8 @@ def inbox_import(
     (``frankly inbox review``). A mail that cannot be read is skipped and reported at the
     end; the command then exits with status 1.
     """
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
     from frankly.delivery import read_mail_file
 
     db = open_db()
@@ -381,6 +399,9 @@ def inbox_review(
     as_json: JsonOption = False,
 ) -> None:
     """Mail held because it names a case but does not come from the case's customer."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     db = open_db()
     if action == "list":
         found = cases.list_inbound_reviews(db, status=None if show_all else "pending")
@@ -457,6 +478,8 @@ def call(
     What was said passes the sending gate like any message: the checker reads it, and a
     promise in the notes ("I'll call back on Friday at 10") is held to.
     """
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
     from frankly.cadence import parse_when
 
     db = open_db()
@@ -578,6 +601,9 @@ def milestones_add(
     note: Annotated[str | None, typer.Option(help="A note for the timeline.")] = None,
 ) -> None:
     """Record one milestone now and draft the update that shows the movement."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     db = open_db()
     result = cases.record_milestone(db, case_id, code, note=note, author=author(), actor=actor(db))
     if not result.created:
@@ -594,6 +620,9 @@ def milestones_add(
 @friendly
 def milestones_list(case_id: Annotated[int, typer.Argument(help="The case's id.")]) -> None:
     """The milestones of a case, in order."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     for m in cases.list_milestones(open_db(), case_id):
         console.print(f"{m.happened_at:%Y-%m-%d %H:%M}  {m.code}  {m.note or ''}".rstrip())
 
@@ -608,6 +637,9 @@ def reviews(
     as_json: JsonOption = False,
 ) -> None:
     """List lessons-learned reviews (due first); `frankly reviews complete ID` writes one."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     if ctx.invoked_subcommand is not None:
         return
     db = open_db()
@@ -639,6 +671,9 @@ def reviews_complete(
     changes: Annotated[str, typer.Option(help="What changes so it does not happen again.")],
 ) -> None:
     """Write the lessons learned from a resolved case."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     review = cases.complete_review(
         open_db(), review_id, missed=missed, why=why, changes=changes, author=author()
     )
@@ -652,6 +687,9 @@ def codes_issue(
     percent: Annotated[int, typer.Option(help="The discount, in percent.")] = 10,
 ) -> None:
     """Issue a single-use thank-you code for the case's customer."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     db = open_db()
     code = cases.issue_code(db, case_id, percent=percent, author=author(), actor=actor(db))
     console.print(f"{code.code}: {code.percent}% off, valid until {code.expires_at:%Y-%m-%d}.")
@@ -661,6 +699,9 @@ def codes_issue(
 @friendly
 def codes_redeem(code: Annotated[str, typer.Argument(help="The code.")]) -> None:
     """Redeem a code (a second use is refused)."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     found = cases.redeem_code(open_db(), code, by=author())
     console.print(f"{found.code} redeemed: {found.percent}% off.")
 
@@ -672,6 +713,9 @@ def codes_list(
     as_json: JsonOption = False,
 ) -> None:
     """List discount codes."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     found = cases.list_codes(open_db(), case_id=case_id)
     if as_json:
         print_json([c.to_dict() for c in found])
@@ -681,6 +725,9 @@ def codes_list(
 
 
 def _agent_id(db: Database, value: str | None) -> int | None:
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     if value is None:
         return None
     if value.isdigit():

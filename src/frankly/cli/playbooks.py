@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from frankly.playbooks import Cadence, Playbook
+
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +14,6 @@ import typer
 from rich.table import Table
 
 from frankly.cli._app import app, console, fail, friendly, print_json
-from frankly.playbooks import Cadence, Playbook, load_library, validate_dir
 
 playbooks_app = typer.Typer(help="List, read and check playbooks.", no_args_is_help=True)
 app.add_typer(playbooks_app, name="playbooks")
@@ -32,6 +36,9 @@ def playbooks_list(
     as_json: JsonOption = False,
 ) -> None:
     """List every playbook: built-in ones and those in your folders."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly.playbooks import load_library
+
     library = load_library(playbooks)
     library.language(lang)
     if as_json:
@@ -59,6 +66,9 @@ def playbooks_show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one playbook: facts to gather, checklist, remedies, cadence and stages."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly.playbooks import load_library
+
     library = load_library(playbooks)
     playbook = library.get(playbook_id)
     library.language(lang)
@@ -134,6 +144,9 @@ def playbooks_validate(
 
     Exit code 0 when all are valid, 1 when any has a problem, 2 when DIR is not a folder.
     """
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly.playbooks import validate_dir
+
     if not folder.is_dir():
         fail(f"No such folder: {folder}", 2)
     valid, problems = validate_dir(folder)

@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 
-from frankly import cases
 from frankly.cli._app import app, console, fail, friendly, open_db
 
 users_app = typer.Typer(help="Add users, set passwords, make API tokens.", no_args_is_help=True)
@@ -81,6 +80,8 @@ def password(
     password: Annotated[str | None, typer.Option("--password", hidden=True)] = None,
 ) -> None:
     """Set someone's password (asks for it); all their sessions end."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
     from frankly.accounts import set_password
 
     _refuse_argv(new, "--new")
@@ -104,6 +105,8 @@ def token(
     days: Annotated[int, typer.Option(help="Days until it expires (1 to 730).")] = 90,
 ) -> None:
     """Make an API token; it is printed once and cannot be shown again."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
     from frankly.accounts import issue_token
 
     db = open_db()
