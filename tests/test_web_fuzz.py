@@ -39,7 +39,6 @@ def test_no_input_makes_the_api_fail(sqlite_db: Database, label: str) -> None:
     assert maria is not None
     _, token = auth.issue_token(sqlite_db, maria.id, "fuzz")
     app = create_app(sqlite_db)
-    schema = schemathesis.openapi.from_asgi("/api/v1/cases", app) if False else None
     schema = schemathesis.openapi.from_dict(OPENAPI)
     schema.app = app
     operation = schema.find_operation_by_label(label)

@@ -13,8 +13,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
-    # lazy: ``frankly.Database`` pulls in SQLAlchemy, which ``frankly check`` never needs.
     if name == "Database":
+        # lazy: ``frankly.Database`` pulls in SQLAlchemy, which ``frankly check`` never needs
         from frankly.store import Database
 
         return Database

@@ -11,6 +11,7 @@ from babel.dates import format_datetime, format_timedelta
 from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from frankly.cadence._run import trigger_text
 from frankly.playbooks.cadence_settings import DUE_SOON, CadenceSettings, settings_for
 from frankly.playbooks.cadence_texts import fill, texts
 from frankly.store import Database, utcnow
@@ -560,6 +561,7 @@ class _Listing:
         self._follow_ups(s, found)
         self._reviews(s, found)
         if self.agent_id is None:  # the team view: cases the cadence failed on
+            # here, not at the top: cadence._failures imports this module
             from frankly.cadence._failures import failure_reasons
 
             found += failure_reasons(s, self.now)
@@ -802,8 +804,6 @@ class _Listing:
         return str(format_datetime(moment, "EEE d MMM HH:mm", tzinfo=self.zone, locale=self.lang))
 
     def _trigger(self, payload: dict[str, Any]) -> str:
-        from frankly.cadence._run import trigger_text
-
         trigger, values = payload.get("trigger"), payload.get("values")
         if trigger in self.words["triggers"] and isinstance(values, dict):
             return trigger_text(trigger, values, self.lang, self.now)

@@ -236,6 +236,7 @@ def _stage_type(kind: str, stage: str | None) -> str | None:
     if not stage:
         return None
     try:
+        # inside the try: a playbook that fails to load means the stage id is its type
         from frankly.playbooks import get_playbook
 
         return get_playbook(kind).stage(stage).type

@@ -38,6 +38,7 @@ from frankly.cases._remedies import offer_for_message
 from frankly.cases._timeline import record
 from frankly.compose.promises import resolve_promise
 from frankly.errors import Conflict, FranklyError, InvalidInput, NotFound
+from frankly.playbooks import load_library
 from frankly.store import Database
 from frankly.store.models import LANGUAGES, Case, Customer, Message, utcnow
 
@@ -150,6 +151,7 @@ def check_outgoing(
     ``CheckerUnavailable`` when the checker fails, ``InvalidInput`` for an empty text.
     """
     try:
+        # inside the try: a checker that cannot load refuses to send (CheckerUnavailable)
         from frankly.check import check
     except Exception as exc:  # an install without the checker must not send unchecked
         raise CheckerUnavailable(
@@ -195,8 +197,6 @@ def stage_type(kind: str, stage: str | None, library: Any = None) -> str | None:
     if not stage:
         return None
     if library is None:
-        from frankly.playbooks import load_library
-
         try:
             library = load_library()
         except FranklyError:

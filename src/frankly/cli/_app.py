@@ -109,6 +109,7 @@ def actor(db: Database) -> int | None:
     """
     if not _acting_as:
         return None
+    # lazy: keeps frankly --help and frankly check fast
     from frankly import cases
 
     found = cases.find_agent(db, _acting_as)

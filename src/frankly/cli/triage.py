@@ -71,6 +71,7 @@ MAIL_SUFFIXES = (".eml", ".mbox")
 def _read(name: str) -> str:
     """A UTF-8 text file, read by ``frankly check``'s rules: a binary file or one that is
     not UTF-8 is refused, not guessed at."""
+    # lazy: keeps frankly --help and frankly check fast
     from frankly.cli.check import read_text
 
     if name != "-":
@@ -88,6 +89,7 @@ def _texts(source: str) -> Iterator[tuple[str, str]]:
     if source == "-" or Path(source).suffix.lower() not in MAIL_SUFFIXES:
         yield source, _read(source)[:MAX_MESSAGE_CHARS]
         return
+    # lazy: keeps frankly --help and frankly check fast
     from frankly.delivery import parse_mail, read_mail_file, strip_reply
 
     if Path(source).is_file() and Path(source).stat().st_size > MAX_FILE_BYTES:

@@ -34,6 +34,7 @@ def _refuse_argv(value: str | None, option: str) -> None:
 
 def read_password(from_stdin: bool) -> str:
     """The new password: the first line of stdin, or typed twice at a hidden prompt."""
+    # lazy: keeps frankly --help and frankly check fast
     from frankly.accounts import password_problem
 
     if from_stdin:
@@ -61,6 +62,7 @@ def add(
     password: Annotated[str | None, typer.Option("--password", hidden=True)] = None,
 ) -> None:
     """Add a member of staff who can sign in to the web app (asks for the password)."""
+    # lazy: keeps frankly --help and frankly check fast
     from frankly.accounts import create_user
 
     _refuse_argv(password, "--password")

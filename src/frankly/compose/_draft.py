@@ -30,6 +30,7 @@ from frankly.playbooks.render import (
     stage_text,
 )
 from frankly.store.models import utcnow
+from frankly.text.language import detect
 
 
 @dataclass
@@ -218,8 +219,6 @@ def recorded_from(case: Any, events: Sequence[Any]) -> Recorded:
 
 
 def _language_of(text: str) -> str | None:
-    from frankly.text.language import detect
-
     lang, confidence = detect(text)
     return lang if confidence >= 0.5 else None
 

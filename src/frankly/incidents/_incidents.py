@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from frankly.cases import bulk
 from frankly.cases import validate as v
+from frankly.check import check
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.incidents import _guard, _notices
 from frankly.incidents._select import Affected, Selection, resolve
@@ -840,8 +841,6 @@ def _check(
     text: str, lang: str, stage: str | None, *, notice: bool = False
 ) -> list[dict[str, Any]]:
     """Check one text; errors refuse it, warnings come back for the person to read."""
-    from frankly.check import check
-
     report = check(text, lang=lang, stage=stage)
     what = "personal notice" if notice else "public text"
     errors = [f for f in report.findings if f.severity == "error"]
@@ -992,6 +991,7 @@ def _languages() -> tuple[str, ...]:
 def _cadence(kind: str) -> dt.timedelta:
     """The playbook's update interval for ``kind``; 30 minutes without one."""
     try:
+        # inside the try: a playbook that fails to load means the default interval
         from frankly.playbooks import get_playbook
 
         return get_playbook(kind).cadence.update_every
