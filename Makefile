@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 LINTED := src tests scripts benchmarks
 
-.PHONY: run test venv system-deps lint format docs bench-check bench-triage bench-incident bench-web eval-triage train-triage clean
+.PHONY: run test venv system-deps lint format docs bench-check bench-start bench-triage bench-incident bench-web eval-triage train-triage clean
 
 $(STAMP): pyproject.toml constraints.txt setup.py src/frankly/_speedups.c
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -24,6 +24,7 @@ test: venv system-deps
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
 	$(VENV)/bin/mypy src
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 lint:
@@ -44,6 +45,9 @@ bench-check: eval-deps
 	@command -v npm >/dev/null || { echo "npm is needed for the write-good baseline"; exit 1; }
 	@test -d benchmarks/.cache/node_modules/write-good || npm install --silent --no-audit --no-fund --prefix benchmarks/.cache write-good >/dev/null
 	$(PY) benchmarks/check_bench.py
+
+bench-start: venv
+	$(PY) benchmarks/start_bench.py
 
 bench-triage: venv
 	$(PY) benchmarks/triage_bench.py

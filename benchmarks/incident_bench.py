@@ -29,7 +29,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 
 from frankly import incidents  # noqa: E402
 from frankly.store import Agent, Customer, Database, Message  # noqa: E402
-from frankly.store._cadence_models import OutboxJob  # noqa: E402
+from frankly.store.cadence_models import OutboxJob  # noqa: E402
 
 TARGET_QUEUE_S = 10.0
 TARGET_OPEN_S = 10.0

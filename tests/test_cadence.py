@@ -25,10 +25,10 @@ from frankly.cadence import (
     texts,
     today,
 )
-from frankly.cadence._texts import load_file
 from frankly.cli import app
 from frankly.demo import load_demo
 from frankly.packs import builtin_dir
+from frankly.playbooks.cadence_texts import load_file
 from frankly.store import Database, utcnow
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)

@@ -6,13 +6,12 @@ import datetime as dt
 
 import pytest
 
+from frankly import check as checker
 from frankly import demo
 from frankly.compose import draft
 from frankly.playbooks import load_library
 
 from .test_compose import NOW, demo_view
-
-checker = pytest.importorskip("frankly.check", reason="the checker has not landed yet")
 
 _LANGUAGE = {c[2]: c[4] for c in demo.CUSTOMERS}
 

@@ -33,7 +33,7 @@ from frankly.delivery import (
     start_background_worker,
 )
 from frankly.store import Commitment, Database, Message, utcnow
-from frankly.store._cadence_models import OutboxJob
+from frankly.store.cadence_models import OutboxJob
 
 # ---------------------------------------------------------------------------- the sink
 

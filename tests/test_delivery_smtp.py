@@ -32,7 +32,7 @@ from frankly.delivery import (
     outbox_counts,
 )
 from frankly.store import Database, Event, utcnow
-from frankly.store._cadence_models import OutboxJob
+from frankly.store.cadence_models import OutboxJob
 
 from .test_delivery import FAST, Sink, SmtpServer, draft, make_case, queued, worker
 

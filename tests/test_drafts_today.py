@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from frankly import cases, demo
-from frankly.compose import Formatter, draft
-from frankly.compose._format import When
+from frankly.compose import Formatter, When, draft
 from frankly.playbooks import MissingFacts, load_library
 from frankly.store import Database
 

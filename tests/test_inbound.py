@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from frankly import InvalidInput, cases
 from frankly.cli import app
 from frankly.delivery import parse_mail
-from frankly.delivery._inbound import MAX_BODY_CHARS, MAX_REFERENCES
 from frankly.store import Database
+from frankly.text.mail import MAX_BODY_CHARS, MAX_REFERENCES
 
 from .test_cadence_run import counted
 from .test_delivery import _reply, draft, make_case

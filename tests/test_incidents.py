@@ -16,8 +16,8 @@ from frankly import cases, incidents
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.incidents import _notices
 from frankly.store import Commitment, Database, Event, Message
-from frankly.store._cadence_models import OutboxJob
-from frankly.store._incident_models import IncidentNotice, IncidentUpdate
+from frankly.store.cadence_models import OutboxJob
+from frankly.store.incident_models import IncidentNotice, IncidentUpdate
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ from frankly import cases, incidents
 from frankly.errors import InvalidInput
 from frankly.incidents import _guard
 from frankly.store import Database
-from frankly.store._incident_models import IncidentUpdate
+from frankly.store.incident_models import IncidentUpdate
 
 from .test_incidents_web import _app
 from .test_web import Client

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from frankly import cases, incidents
-from frankly.incidents.web import manager_router, router
 from frankly.store import Case, Customer, Database
 from frankly.web import create_app
+from frankly.web.incidents import manager_router, router
 
 from .test_web import Client
 

@@ -24,7 +24,7 @@ from frankly import accounts, cases, config
 from frankly.accounts import _accounts
 from frankly.errors import FranklyError, InvalidInput
 from frankly.store import Agent, Database
-from frankly.store._web_models import WebSession, WebSetting
+from frankly.store.web_models import WebSession, WebSetting
 from frankly.web import create_app
 from frankly.web._session import client_address
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from frankly import InvalidInput
-from frankly.compose._render import _render
 from frankly.playbooks._templates import MAX_OUTPUT, compile_template
+from frankly.playbooks.render import _render
 
 
 @pytest.mark.parametrize(

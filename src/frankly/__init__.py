@@ -8,9 +8,18 @@ from frankly.errors import (
     InvalidInput,
     NotFound,
 )
-from frankly.store import Database
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    if name == "Database":
+        # lazy: ``frankly.Database`` pulls in SQLAlchemy, which ``frankly check`` never needs
+        from frankly.store import Database
+
+        return Database
+    raise AttributeError(f"module 'frankly' has no attribute {name!r}")
+
 
 __all__ = [
     "Conflict",

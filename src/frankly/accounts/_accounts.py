@@ -12,6 +12,7 @@ import hashlib
 import math
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from frankly import cases, config
 from frankly.accounts._passwords import hash_password, verify_password
 from frankly.errors import Conflict, FranklyError, InvalidInput, NotFound
 from frankly.store import Agent, Database, utcnow
-from frankly.store._web_models import ApiToken, LoginAttempt, LoginThrottle, WebSession
+from frankly.store.web_models import ApiToken, LoginAttempt, LoginThrottle, WebSession
 
 # Each role may do everything the roles below it may.
 ROLE_RANK = {"agent": 1, "manager": 2, "admin": 3}
@@ -135,13 +136,12 @@ def set_password(db: Database, agent_id: int, password: str) -> None:
         session.execute(delete(WebSession).where(WebSession.agent_id == agent_id))
 
 
-def set_language(db: Database, agent_id: int, language: str) -> None:
-    """Set the language of an agent's interface. Raises ``InvalidInput`` or ``NotFound``."""
-    from frankly.web._i18n import languages
-
-    if language not in languages():
+def set_language(db: Database, agent_id: int, language: str, *, known: Sequence[str]) -> None:
+    """Set the language of an agent's interface, one of ``known`` (the interface languages
+    the caller has words for). Raises ``InvalidInput`` or ``NotFound``."""
+    if language not in known:
         raise InvalidInput(
-            f"No interface language {language!r}: use one of {', '.join(languages())}",
+            f"No interface language {language!r}: use one of {', '.join(known)}",
             field="language",
         )
     with db.transaction() as session:

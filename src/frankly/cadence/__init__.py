@@ -10,9 +10,9 @@ from frankly.cadence._demo import load_demo_cadence
 from frankly.cadence._milestones import ImportReport, import_milestones
 from frankly.cadence._promises import Promise, find_promise, parse_when
 from frankly.cadence._run import RunReport, headline, run_due
-from frankly.cadence._settings import CadenceSettings, settings_for
-from frankly.cadence._texts import CadenceTextInvalid, texts
 from frankly.cadence._today import KINDS, Row, TodayPage, today, today_page
+from frankly.playbooks.cadence_settings import CadenceSettings, settings_for
+from frankly.playbooks.cadence_texts import CadenceTextInvalid, texts
 
 __all__ = [
     "KINDS",

@@ -20,6 +20,7 @@ LIVE = ("open", "notified", "resolving", "resolved", "followed_up")
 
 def failure_reasons(session: Session, now: dt.datetime) -> list[Any]:
     """One ``cadence_failed`` reason per live case whose latest event is a cadence failure."""
+    # here, not at the top: cadence._today imports this module
     from frankly.cadence._today import _Case, _reason
 
     later = aliased(Event)

@@ -25,12 +25,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from frankly import cases
-from frankly.cadence._settings import CadenceSettings, settings_for
-from frankly.cadence._texts import fill, texts
 from frankly.errors import FranklyError
+from frankly.playbooks.cadence_settings import CadenceSettings, settings_for
+from frankly.playbooks.cadence_texts import fill, texts
 from frankly.store import Database, utcnow
-from frankly.store._cadence_models import Milestone, Review, ScheduledStep
-from frankly.store.models import Case, Customer, Event
+from frankly.store.cadence_models import Milestone, Review, ScheduledStep
+from frankly.store.models import Case, Commitment, Customer, Event
 
 log = logging.getLogger(__name__)
 
@@ -537,8 +537,6 @@ def headline(db: Database) -> dict[str, Any]:
             )
             or 0
         )
-        from frankly.store.models import Commitment
-
         kept = (
             session.scalar(select(func.count(Commitment.id)).where(Commitment.status == "kept"))
             or 0

@@ -11,10 +11,11 @@ from babel.dates import format_datetime, format_timedelta, get_timezone
 from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from frankly.cadence._settings import DUE_SOON, CadenceSettings, settings_for
-from frankly.cadence._texts import fill, texts
+from frankly.cadence._run import trigger_text
+from frankly.playbooks.cadence_settings import DUE_SOON, CadenceSettings, settings_for
+from frankly.playbooks.cadence_texts import fill, texts
 from frankly.store import Database, utcnow
-from frankly.store._cadence_models import Review, ScheduledStep
+from frankly.store.cadence_models import Review, ScheduledStep
 from frankly.store.models import (
     Agent,
     Case,
@@ -560,6 +561,7 @@ class _Listing:
         self._follow_ups(s, found)
         self._reviews(s, found)
         if self.agent_id is None:  # the team view: cases the cadence failed on
+            # here, not at the top: cadence._failures imports this module
             from frankly.cadence._failures import failure_reasons
 
             found += failure_reasons(s, self.now)
@@ -803,8 +805,6 @@ class _Listing:
         return str(format_datetime(moment, "EEE d MMM HH:mm", tzinfo=zone, locale=self.lang))
 
     def _trigger(self, payload: dict[str, Any]) -> str:
-        from frankly.cadence._run import trigger_text
-
         trigger, values = payload.get("trigger"), payload.get("values")
         if (
             isinstance(trigger, str)

@@ -107,7 +107,7 @@ from frankly.cases._remedies import (
 )
 from frankly.cases._timeline import EVENT_KINDS, rebuild, record
 from frankly.cases._trail import TrailProblem, TrailReport, verify_trail
-from frankly.cases._validate import parse_fact_pairs
+from frankly.cases.validate import parse_fact_pairs
 
 __all__ = [
     "ACTIONS",

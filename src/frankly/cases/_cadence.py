@@ -17,15 +17,19 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from frankly.cases import _validate as v
+from frankly.cases import validate as v
 from frankly.cases._access import Actor, check
-from frankly.cases._cases import _case, make_message_id
+from frankly.cases._cases import CaseView, _case, make_message_id
 from frankly.cases._gate import CheckerUnavailable, approve_in, stage_type
 from frankly.cases._playbooks import session_library
 from frankly.cases._timeline import record
+from frankly.compose import Formatter, draft
 from frankly.errors import Conflict, InvalidInput, NotFound
+from frankly.playbooks import load_library
+from frankly.playbooks.cadence_settings import settings_for
+from frankly.playbooks.cadence_texts import fill, texts
 from frankly.store import Database
-from frankly.store._cadence_models import (
+from frankly.store.cadence_models import (
     STEP_KINDS,
     DiscountCode,
     Milestone,
@@ -33,6 +37,7 @@ from frankly.store._cadence_models import (
     ScheduledStep,
 )
 from frankly.store.models import Agent, Case, Commitment, Customer, Event, Message, utcnow
+from frankly.text.language import detect
 
 # Stage types whose messages promise no next update: they close a conversation.
 _NO_PROMISE = ("follow_up", "payment_reminder")
@@ -154,8 +159,6 @@ AUTOMATIC = "frankly (automatic)"
 
 
 def _auto_send_updates(session: Session, kind: str) -> bool:
-    from frankly.cadence._settings import settings_for
-
     return settings_for(kind, session_library(session)).auto_send_updates
 
 
@@ -586,8 +589,6 @@ def _changes_language(changes: str, language: str | None) -> str | None:
                 f"{language!r} is not a language code: write en, es, ...", field="language"
             )
         return language
-    from frankly.text.language import detect
-
     found, confidence = detect(changes)
     return found if confidence >= 0.5 else None
 
@@ -695,8 +696,6 @@ def compose_into(
     composed = _compose(session, case, customer, owner, stage, stage_type, now)
     subject, body, next_at, used_stage = composed
     if extra is not None:
-        from frankly.cadence._texts import fill, texts
-
         code = extra[1]
         line = fill(
             str(texts(customer.language)[extra[0]]),
@@ -759,9 +758,6 @@ def _compose(
     now: dt.datetime,
 ) -> tuple[str, str, dt.datetime | None, str]:
     try:
-        from frankly.cases._cases import CaseView
-        from frankly.compose import draft
-
         playbook = session_library(session).get(case.kind)
         stage_id = stage if stage in playbook.stages else None
         if stage_id is None:
@@ -780,8 +776,6 @@ def _compose(
             view = CaseView(case, customer, owner, events)
             composed = draft(view, stage_id, "email", now=now)
             return composed.subject or case.title, composed.body, composed.next_update_at, stage_id
-    except ImportError:  # the composer is not installed
-        pass
     except InvalidInput:  # no playbook, stage, text or facts for it: our own words below
         pass
     except NotFound:
@@ -798,9 +792,6 @@ def _fallback(
     now: dt.datetime,
     session: Session | None = None,
 ) -> tuple[str, str, dt.datetime | None, str]:
-    from frankly.cadence._settings import settings_for
-    from frankly.cadence._texts import fill, texts
-
     words = texts(customer.language)
     template = words["messages"].get(stage_type) or words["messages"]["update"]
     facts = dict(case.facts or {})
@@ -826,9 +817,6 @@ def _fallback(
 
 
 def _formatter(customer: Customer, now: dt.datetime) -> Any:
-    from frankly.compose import Formatter
-    from frankly.playbooks import load_library
-
     lang = customer.language or "en"
     library = load_library()
     if lang not in library.languages:

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from frankly.cases import _validate as v
+from frankly.cases import validate as v
 from frankly.cases._access import Actor, check
 from frankly.cases._playbooks import get_playbook
 from frankly.cases._timeline import REBUILT_FIELDS, rebuild, record

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from frankly.cases import _validate as v
+from frankly.cases import validate as v
 from frankly.cases._access import NotAllowed
 from frankly.cases._cases import _case
 from frankly.cases._timeline import record

@@ -18,14 +18,14 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from frankly.cases import _validate as v
+from frankly.cases import validate as v
 from frankly.cases._access import Actor, check
 from frankly.cases._cases import _case
 from frankly.cases._timeline import record
 from frankly.compose.promises import same_promise
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.store import Database
-from frankly.store._cadence_models import Review
+from frankly.store.cadence_models import Review
 from frankly.store.models import Case, Commitment, Message, utcnow
 
 # A message of the same stage on another channel written this soon after the promise went
@@ -236,6 +236,7 @@ def _stage_type(session: Session, kind: str, stage: str | None) -> str | None:
     if not stage:
         return None
     try:
+        # inside the try: a playbook that fails to load means the stage id is its type
         from frankly.cases._playbooks import session_library
 
         return session_library(session).get(kind).stage(stage).type

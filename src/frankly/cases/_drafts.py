@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from frankly.cases import _validate as v
+from frankly.cases import validate as v
 from frankly.cases._access import Actor, check
 from frankly.cases._cases import CaseView, _case, make_message_id
 from frankly.cases._playbooks import playbook_library

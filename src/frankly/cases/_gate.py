@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from frankly.cases import _validate as v
+from frankly.cases import validate as v
 from frankly.cases._access import Actor, check, resolve
 from frankly.cases._cases import CHANNELS, _case, make_message_id
 from frankly.cases._checks import CHECKED, OVERRIDDEN, OVERRIDE_ROLES, NotAllowed, check_figures
@@ -38,6 +38,7 @@ from frankly.cases._remedies import offer_for_message
 from frankly.cases._timeline import record
 from frankly.compose.promises import resolve_promise
 from frankly.errors import Conflict, FranklyError, InvalidInput, NotFound
+from frankly.playbooks import load_library
 from frankly.store import Database
 from frankly.store.models import LANGUAGES, Case, Customer, Message, utcnow
 
@@ -150,6 +151,7 @@ def check_outgoing(
     ``CheckerUnavailable`` when the checker fails, ``InvalidInput`` for an empty text.
     """
     try:
+        # inside the try: a checker that cannot load refuses to send (CheckerUnavailable)
         from frankly.check import check
     except Exception as exc:  # an install without the checker must not send unchecked
         raise CheckerUnavailable(
@@ -199,8 +201,6 @@ def stage_type(kind: str, stage: str | None, library: Any = None) -> str | None:
     if not stage:
         return None
     if library is None:
-        from frankly.playbooks import load_library
-
         try:
             library = load_library()
         except FranklyError:

@@ -17,16 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from frankly.cases import _validate as v
+from frankly.cases import validate as v
 from frankly.cases._access import Actor, check
 from frankly.cases._cases import _case, make_message_id
 from frankly.cases._commitments import after_sent
 from frankly.cases._timeline import REBUILT_FIELDS, record
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.store import Database
-from frankly.store._cadence_models import OutboxJob
-from frankly.store._inbound_models import InboundReview
+from frankly.store.cadence_models import OutboxJob
+from frankly.store.inbound_models import InboundReview
 from frankly.store.models import LANGUAGES, Case, Commitment, Customer, Message, utcnow
+from frankly.text.mail import parse_mail
 
 log = logging.getLogger(__name__)
 
@@ -267,8 +268,6 @@ def receive_inbound(
     stored once. Raises ``InvalidInput`` for a mail without a sender or text, or beyond
     the limits of ``parse_mail``.
     """
-    from frankly.delivery._inbound import parse_mail
-
     mail = parse_mail(raw)
     now = at or utcnow()
     triage = _triage(mail.body if not mail.subject else f"{mail.subject}\n\n{mail.body}")
@@ -529,10 +528,9 @@ def _owed(session: Session, case: Case, commitment: Commitment, now: dt.datetime
 
 
 def _triage(text: str) -> dict[str, Any] | None:
-    try:
-        from frankly.triage import triage
-    except ImportError:  # triage is not part of this installation yet
-        return None
+    # lazy: triage loads its lexicons and models, a cost only inbound mail should pay
+    from frankly.triage import triage
+
     try:
         report = triage(text)
         return dict(report.to_dict())

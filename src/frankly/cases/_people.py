@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from frankly.cases import _validate as v
+from frankly.cases import validate as v
 from frankly.errors import Conflict, NotFound
 from frankly.store import Database
 from frankly.store.models import LANGUAGES, ROLES, TIERS, Agent, Customer

@@ -42,7 +42,7 @@ from frankly.playbooks import (
     validate_text,
 )
 from frankly.store import Database, utcnow
-from frankly.store._playbook_models import PlaybookChange, PlaybookUpload
+from frankly.store.playbook_models import PlaybookChange, PlaybookUpload
 
 log = logging.getLogger("frankly.cases")
 MAX_SOURCE = 512 * 1024

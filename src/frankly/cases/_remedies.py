@@ -13,16 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from frankly.cases import _validate as v
+from frankly.cases import validate as v
 from frankly.cases._access import Actor, check
 from frankly.cases._cases import _case
 from frankly.cases._playbooks import playbook_library
 from frankly.cases._timeline import record
 from frankly.errors import InvalidInput, NotFound
-from frankly.playbooks import Library, Playbook
+from frankly.playbooks import Library, Playbook, compile_template
+from frankly.playbooks.formatting import Formatter
+from frankly.playbooks.render import Party, fact_values
 from frankly.store import Database
 from frankly.store.models import Agent, Case, Customer, Event, Message, utcnow
 
@@ -294,9 +297,6 @@ def _context(
     lang: str,
 ) -> dict[str, Any]:
     """What a remedy's words may name: the case's facts (as message text) and the people."""
-    from frankly.compose import Formatter, Party
-    from frankly.compose._render import fact_values
-
     try:
         fmt = Formatter.for_language(books, lang, customer.timezone or "UTC")
         values = fact_values(playbook, dict(case.facts or {}), fmt)
@@ -316,10 +316,6 @@ def _context(
 
 
 def _render(source: str, context: dict[str, Any], remedy_id: str) -> str:
-    from jinja2 import TemplateError
-
-    from frankly.playbooks._templates import compile_template
-
     try:
         return " ".join(compile_template(source).render(context).split())
     except TemplateError:

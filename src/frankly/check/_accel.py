@@ -24,6 +24,7 @@ def _load() -> ModuleType | None:
     if os.environ.get(PURE_ENV, "").strip() not in ("", "0"):
         return None
     try:
+        # optional C extension: absent when built without a compiler
         from frankly import _speedups
     except ImportError:  # not built (no compiler at install time): the Python code runs
         return None
@@ -46,6 +47,7 @@ def _words() -> tuple[Any, tuple[str, ...]]:
     if _WORDS is None:
         with _LOCK:
             if _WORDS is None:
+                # lazy: the language word lists load only when the accelerator first needs them
                 from frankly.text import language
 
                 # The detector's own tables: its function words, each with the one language
@@ -75,6 +77,7 @@ def language_of(fig: Figures, text: str) -> tuple[str, float]:
     """frankly.text.language.detect's answer, from the figures when its fast path settles it."""
     verdict = fig[0]
     if verdict is None:
+        # lazy: the language word lists load only when first needed
         from frankly.text.language import detect
 
         return detect(text)

@@ -854,6 +854,7 @@ def _gate(pack: Pack, index: int, rule: Rule, handler: _Handler) -> tuple[int, i
 
 
 def _is_structure(pack: Pack, index: int) -> bool:
+    # lazy: the structure scripts load only for packs that use them
     from frankly.check import _scripts
 
     return pack.scripts.get(index) is _scripts.structure

@@ -69,6 +69,7 @@ class Report:
         """A ``frankly.check.Fix`` per finding, in order: what a one-click button may insert
         (``replacement``, at ``insert_at`` for a missing part) and ``advice`` for the writer.
         """
+        # lazy: most checks never build their fixes
         from frankly.check._fixes import Fix, fixes
 
         source = self.source

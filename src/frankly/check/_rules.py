@@ -27,7 +27,7 @@ import yaml
 from frankly import packs
 from frankly.check import _accel
 from frankly.errors import InvalidInput
-from frankly.text._profiles import profile as text_profile
+from frankly.text import profile as text_profile
 
 CATEGORIES: tuple[str, ...] = (
     "doublespeak",

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from frankly.text import mask as _mask
-from frankly.text._profiles import profile
+from frankly.text import profile
 from frankly.text.language import detect
 from frankly.text.questions import find_questions, topic_key, topic_keys
 

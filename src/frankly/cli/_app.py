@@ -6,6 +6,11 @@ Frankly's exceptions into one line on stderr with the right exit code.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from frankly.store import Database
+
 import functools
 import getpass
 import json
@@ -18,7 +23,6 @@ import typer
 from rich.console import Console
 
 from frankly.errors import FranklyError
-from frankly.store import Database
 
 app = typer.Typer(
     name="frankly",
@@ -76,6 +80,9 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
 
 def open_db(*, upgrade: bool = True) -> Database:
     """The configured database, migrated to the current schema."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly.store import Database
+
     db = Database()
     if upgrade:
         db.upgrade()
@@ -102,6 +109,7 @@ def actor(db: Database) -> int | None:
     """
     if not _acting_as:
         return None
+    # lazy: keeps frankly --help and frankly check fast
     from frankly import cases
 
     found = cases.find_agent(db, _acting_as)

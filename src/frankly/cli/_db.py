@@ -41,6 +41,7 @@ def db_status() -> None:
 @friendly
 def demo() -> None:
     """Load the demo business (idempotent: running it twice adds nothing)."""
+    # lazy: keeps frankly --help and frankly check fast
     from frankly.demo import load_demo
 
     result = load_demo(open_db())
@@ -57,13 +58,16 @@ def serve(
     """Migrate the database and serve the web app."""
     import uvicorn
 
+    # lazy: keeps frankly --help and frankly check fast
     from frankly.web import create_app
 
     db = open_db()
     if demo:
+        # lazy: keeps frankly --help and frankly check fast
         from frankly.demo import load_demo
 
         console.print(load_demo(db).summary())
+        # lazy: keeps frankly --help and frankly check fast
         from frankly.web import ensure_demo_admin
 
         made = ensure_demo_admin(db)

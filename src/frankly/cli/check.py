@@ -9,9 +9,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from frankly.check import LEVELS, Report, check, load_rules
-from frankly.check._engine import RULES_ENV
-from frankly.check._report import RANK
+from frankly.check import LEVELS, RULES_ENV, Report, check, load_rules
 from frankly.cli._app import app, console, fail, friendly, print_json
 from frankly.config import extra_dirs
 from frankly.errors import InvalidInput
@@ -19,6 +17,8 @@ from frankly.packs import languages
 
 _STYLE = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}
 MAX_LISTED = 500
+# LEVELS runs from the worst down: suggestion 0, warning 1, error 2.
+RANK = {level: rank for rank, level in enumerate(reversed(LEVELS))}
 
 
 def read_text(source: str) -> str:

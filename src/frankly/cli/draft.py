@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from frankly.compose import Draft
+
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from frankly import cases
 from frankly.cli._app import actor, app, author, console, fail, friendly, open_db, print_json
-from frankly.compose import Draft, draft
-from frankly.store import utcnow
 
 
 @app.command("draft")
@@ -38,6 +40,11 @@ def draft_command(
     The draft names the next update time; saved, it is a draft message with a proposed
     commitment on the case's timeline. A missing required fact is an error naming it.
     """
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+    from frankly.compose import draft
+    from frankly.store import utcnow
+
     if output not in ("text", "json"):
         fail(f"Unknown format {output!r}: use text or json", 2)
     db = open_db()

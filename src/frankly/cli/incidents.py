@@ -6,6 +6,12 @@ English. Give one ``--text`` per language your affected customers read.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from frankly import incidents
+    from frankly.store import Database
+
 import datetime as dt
 from pathlib import Path
 from typing import Annotated
@@ -14,11 +20,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from frankly import cases, incidents
 from frankly.cli._app import app, author, console, err_console, fail, friendly, open_db, print_json
 from frankly.errors import InvalidInput, NotFound
-from frankly.playbooks import parse_duration
-from frankly.store import Database, utcnow
 
 incident_app = typer.Typer(help="Run an incident: one cause, many customers.", no_args_is_help=True)
 app.add_typer(incident_app, name="incident")
@@ -38,6 +41,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 def by_language(values: list[str] | None, what: str) -> dict[str, str]:
     """``["Our portal…", "es:Nuestro…"]`` → ``{"en": …, "es": …}``; a language twice is an error."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import incidents
+
     out: dict[str, str] = {}
     for value in values or []:
         lang, sep, rest = value.partition(":")
@@ -52,6 +58,10 @@ def by_language(values: list[str] | None, what: str) -> dict[str, str]:
 
 
 def _after(duration: str | None) -> dt.datetime | None:
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly.playbooks import parse_duration
+    from frankly.store import utcnow
+
     if duration is None:
         return None
     try:
@@ -61,6 +71,9 @@ def _after(duration: str | None) -> dt.datetime | None:
 
 
 def _agent(db: Database, who: str | None) -> int | None:
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     if who is None:
         return None
     agent = cases.get_agent(db, int(who)) if who.isdigit() else cases.find_agent(db, who)
@@ -130,6 +143,10 @@ def incident_open(
     Without --text the incident opens quietly and its first update is due within the
     cadence. Writes nothing when the selection matches nobody or a text is refused.
     """
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases, incidents
+    from frankly.playbooks import parse_duration
+
     selection = incidents.Selection(
         kind=cases_of, facts=cases.parse_fact_pairs(fact or []), customer_ids=list(customer or [])
     )
@@ -184,6 +201,9 @@ def incident_update(
     as_json: JsonOption = False,
 ) -> None:
     """Publish an update and queue a personal notice for every affected customer."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import incidents
+
     result = incidents.post_update(
         open_db(),
         incident_id,
@@ -203,6 +223,9 @@ def incident_resolve(
     as_json: JsonOption = False,
 ) -> None:
     """Publish the resolution and tell every affected customer."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import incidents
+
     result = incidents.resolve_incident(
         open_db(), incident_id, texts=by_language(text, "text"), author=author()
     )
@@ -219,6 +242,9 @@ def incident_review(
     publish: Annotated[bool, typer.Option(help="Show it on the status page.")] = False,
 ) -> None:
     """Record the post-incident review: what happened, why, what we change."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import incidents
+
     parts = {
         "what_happened": by_language(what_happened, "what happened"),
         "why": by_language(why, "why"),
@@ -240,6 +266,9 @@ def incident_follow_up(
     text: TextOption = None,
 ) -> None:
     """Thank the affected customers and say what changed (once, after resolution)."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import incidents
+
     _report(
         incidents.send_follow_up(
             open_db(), incident_id, texts=by_language(text, "text"), author=author()
@@ -254,6 +283,9 @@ def incident_list(
     as_json: JsonOption = False,
 ) -> None:
     """Incidents, newest first."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import incidents
+
     found = incidents.list_incidents(open_db(), open_only=open_only)
     if as_json:
         print_json([i.to_dict() for i in found])
@@ -280,6 +312,9 @@ def incident_show(
     as_json: JsonOption = False,
 ) -> None:
     """An incident: status, affected customers, each update and how its notices fared."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import incidents
+
     view = incidents.show_incident(open_db(), incident_id)
     if as_json:
         print_json(view.to_dict())

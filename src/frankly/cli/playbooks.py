@@ -8,15 +8,15 @@ uploaded into the database.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from frankly import cases
 from frankly.cli._app import actor, app, author, console, fail, friendly, open_db, print_json
-from frankly.playbooks import Library, Playbook, validate_dir
-from frankly.playbooks._model import Cadence
+
+if TYPE_CHECKING:
+    from frankly.playbooks import Cadence, Library, Playbook
 
 playbooks_app = typer.Typer(help="List, read and check playbooks.", no_args_is_help=True)
 app.add_typer(playbooks_app, name="playbooks")
@@ -78,6 +78,9 @@ def playbooks_show(
 
 
 def _library(dirs: list[Path] | None) -> Library:
+    # lazy: keeps frankly --help and frankly check fast (the service layer loads SQLAlchemy)
+    from frankly import cases
+
     return cases.playbook_library(open_db(), [str(d) for d in dirs or []])
 
 
@@ -105,6 +108,9 @@ def playbooks_upload(
     except UnicodeDecodeError:
         fail(f"{file} is not UTF-8 text", 2)
     db = open_db()
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     playbook = cases.save_playbook(db, source, author=author(), actor=actor(db))
     change = cases.playbook_changes(db, playbook.id)[0]
     if as_json:
@@ -123,6 +129,9 @@ def playbooks_history(
     as_json: JsonOption = False,
 ) -> None:
     """The record of playbook uploads, edits and imports, newest first."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
+
     changes = cases.playbook_changes(open_db(), kind)
     if as_json:
         print_json(changes)
@@ -199,8 +208,13 @@ def playbooks_validate(
 
     Exit code 0 when all are valid, 1 when any has a problem, 2 when DIR is not a folder.
     """
+    # lazy: keeps frankly --help and frankly check fast
+
     if not folder.is_dir():
         fail(f"No such folder: {folder}", 2)
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly.playbooks import validate_dir
+
     valid, problems = validate_dir(folder)
     if as_json:
         print_json({"valid": [p.id for p in valid], "problems": [p.to_dict() for p in problems]})

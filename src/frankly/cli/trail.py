@@ -23,6 +23,7 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Recompute the hash chains and message seals; exit 1 naming what no longer matches."""
+    # lazy: keeps frankly --help and frankly check fast
     from frankly.cases import verify_trail
 
     report = verify_trail(open_db(), case)

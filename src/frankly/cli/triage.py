@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from frankly.triage import TriageReport
+
 import csv
 import io
 import json
@@ -15,7 +20,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from frankly.cli._app import app, console, err_console, fail, friendly, print_json
 from frankly.errors import InvalidInput
-from frankly.triage import TriageReport, triage
 
 
 @app.command("triage")
@@ -37,6 +41,9 @@ def triage_command(
     lang: str | None = typer.Option(None, "--lang", help="Skip language detection (en, es)."),
 ) -> None:
     """Triage customer messages: complaint, anger, emotions, kind, risks, questions, advice."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly.triage import triage
+
     if output_format not in ("text", "json"):
         fail(f"Unknown format {output_format!r}: use text or json.", 2)
     sources = files or ["-"]
@@ -64,6 +71,7 @@ MAIL_SUFFIXES = (".eml", ".mbox")
 def _read(name: str) -> str:
     """A UTF-8 text file, read by ``frankly check``'s rules: a binary file or one that is
     not UTF-8 is refused, not guessed at."""
+    # lazy: keeps frankly --help and frankly check fast
     from frankly.cli.check import read_text
 
     if name != "-":
@@ -81,6 +89,7 @@ def _texts(source: str) -> Iterator[tuple[str, str]]:
     if source == "-" or Path(source).suffix.lower() not in MAIL_SUFFIXES:
         yield source, _read(source)[:MAX_MESSAGE_CHARS]
         return
+    # lazy: keeps frankly --help and frankly check fast
     from frankly.delivery import parse_mail, read_mail_file, strip_reply
 
     if Path(source).is_file() and Path(source).stat().st_size > MAX_FILE_BYTES:
@@ -119,6 +128,9 @@ def _batch_rows(name: str) -> Iterator[dict[str, Any]]:
 
 
 def _run_batch(sources: list[str], output_format: str, lang: str | None) -> None:
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly.triage import triage
+
     rows = [(name, row) for name in sources for row in _batch_rows(name)]
     progress = Progress(
         TextColumn("triage"),

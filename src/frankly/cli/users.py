@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 
-from frankly import cases
 from frankly.cli._app import app, console, fail, friendly, open_db
 
 users_app = typer.Typer(help="Add users, set passwords, make API tokens.", no_args_is_help=True)
@@ -35,6 +34,7 @@ def _refuse_argv(value: str | None, option: str) -> None:
 
 def read_password(from_stdin: bool) -> str:
     """The new password: the first line of stdin, or typed twice at a hidden prompt."""
+    # lazy: keeps frankly --help and frankly check fast
     from frankly.accounts import password_problem
 
     if from_stdin:
@@ -62,6 +62,7 @@ def add(
     password: Annotated[str | None, typer.Option("--password", hidden=True)] = None,
 ) -> None:
     """Add a member of staff who can sign in to the web app (asks for the password)."""
+    # lazy: keeps frankly --help and frankly check fast
     from frankly.accounts import create_user
 
     _refuse_argv(password, "--password")
@@ -81,6 +82,8 @@ def password(
     password: Annotated[str | None, typer.Option("--password", hidden=True)] = None,
 ) -> None:
     """Set someone's password (asks for it); all their sessions end."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
     from frankly.accounts import set_password
 
     _refuse_argv(new, "--new")
@@ -104,6 +107,8 @@ def token(
     days: Annotated[int, typer.Option(help="Days until it expires (1 to 730).")] = 90,
 ) -> None:
     """Make an API token; it is printed once and cannot be shown again."""
+    # lazy: keeps frankly --help and frankly check fast
+    from frankly import cases
     from frankly.accounts import issue_token
 
     db = open_db()

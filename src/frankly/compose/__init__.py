@@ -5,9 +5,9 @@ a draft as a ``Message`` with its proposed next-update ``Commitment``.
 """
 
 from frankly.compose._draft import Draft, draft, recorded_from
-from frankly.compose._format import Formatter, When
-from frankly.compose._render import CaseInfo, Party, Recorded, render_sample
 from frankly.compose._schedule import WorkingHours, next_update_time
+from frankly.playbooks.formatting import Formatter, When
+from frankly.playbooks.render import CaseInfo, Party, Recorded, render_sample
 
 __all__ = [
     "CaseInfo",

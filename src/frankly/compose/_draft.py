@@ -8,15 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from frankly.compose._format import Formatter, When
-from frankly.compose._render import (
-    CaseInfo,
-    Party,
-    Recorded,
-    build_context,
-    render,
-    stage_text,
-)
 from frankly.compose._schedule import WorkingHours, next_update_time
 from frankly.errors import InvalidInput
 from frankly.playbooks import (
@@ -27,9 +18,19 @@ from frankly.playbooks import (
     NoText,
     Playbook,
     load_library,
+    references,
 )
-from frankly.playbooks._templates import references
+from frankly.playbooks.formatting import Formatter, When
+from frankly.playbooks.render import (
+    CaseInfo,
+    Party,
+    Recorded,
+    build_context,
+    render,
+    stage_text,
+)
 from frankly.store.models import utcnow
+from frankly.text.language import detect
 
 
 @dataclass
@@ -218,8 +219,6 @@ def recorded_from(case: Any, events: Sequence[Any]) -> Recorded:
 
 
 def _language_of(text: str) -> str | None:
-    from frankly.text.language import detect
-
     lang, confidence = detect(text)
     return lang if confidence >= 0.5 else None
 

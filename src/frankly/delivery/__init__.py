@@ -8,7 +8,6 @@ customers' replies. ``start_background_worker(db)`` runs a worker inside this pr
 from frankly.delivery._claim import ClaimLost, Job, claim, outbox_counts
 from frankly.delivery._config import RetryPolicy, SmtpSettings
 from frankly.delivery._email import build_email, tagged_subject, to_html
-from frankly.delivery._inbound import InboundMail, parse_mail, read_mail_file, strip_reply
 from frankly.delivery._senders import (
     Abandoned,
     DeliveryFailure,
@@ -30,6 +29,7 @@ from frankly.delivery._worker import (
     send_now,
     start_background_worker,
 )
+from frankly.text.mail import InboundMail, parse_mail, read_mail_file, strip_reply
 
 __all__ = [
     "Abandoned",

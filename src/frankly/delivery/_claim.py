@@ -25,7 +25,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, or_, select, update
 
 from frankly.store import Database
-from frankly.store._cadence_models import OutboxJob
+from frankly.store.cadence_models import OutboxJob
 from frankly.store.models import Agent, Case, Customer, Message, utcnow
 
 

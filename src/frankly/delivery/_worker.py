@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from frankly import cases, config
+from frankly.cadence import run_due
 from frankly.delivery._claim import Job, begin_commit, claim, outbox_counts
 from frankly.delivery._config import RetryPolicy
 from frankly.delivery._senders import (
@@ -35,7 +36,8 @@ from frankly.delivery._senders import (
     SmtpSender,
     TemporaryFailure,
 )
-from frankly.errors import DatabaseUnavailable
+from frankly.errors import Conflict, DatabaseUnavailable
+from frankly.playbooks.cadence_texts import texts
 from frankly.store import Database, utcnow
 
 log = logging.getLogger(__name__)
@@ -212,8 +214,6 @@ class Worker:
             return
         self._last_cadence = now
         try:
-            from frankly.cadence import run_due
-
             run_due(self.db)
             self.stats.cadence_runs += 1
         except DatabaseUnavailable:
@@ -228,8 +228,6 @@ def send_now(db: Database, message_pk: int, *, senders: Mapping[str, Sender] | N
 
     Raises ``Conflict`` when the message is not queued or another worker holds it.
     """
-    from frankly.errors import Conflict
-
     worker = Worker(db, senders=senders, cadence_every=None)
     try:
         job = claim(
@@ -269,8 +267,6 @@ def start_background_worker(db: Database, **options: object) -> Callable[[], Non
 
 def _set_tag(job: Job) -> None:
     try:
-        from frankly.cadence._texts import texts
-
         job.tag = str(texts(job.language)["case_tag"])
     except Exception:  # the tag words are data; a broken file must not stop delivery
         job.tag = "Case"

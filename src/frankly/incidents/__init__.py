@@ -1,7 +1,7 @@
 """Incidents: one cause, many customers, one honest voice (practice P14, with P2, P3, P15).
 
 An incident links one case per affected customer, publishes updates on the public status
-page (``frankly.incidents.web``) and sends every affected customer a personal notice in
+page (``frankly.web.incidents``) and sends every affected customer a personal notice in
 their language through the outbox, all in one transaction per update. ``due_rows`` gives
 the day's list its incident rows (an overdue public update is the most urgent of all).
 """
@@ -27,10 +27,15 @@ from frankly.incidents._incidents import (
     write_review,
 )
 from frankly.incidents._notices import public_url
-from frankly.incidents._public import public_incident, public_incidents
+from frankly.incidents._public import (
+    display_zone,
+    feed_updated,
+    public_incident,
+    public_incidents,
+)
 from frankly.incidents._select import NobodySelected, Selection, parse_csv
 from frankly.incidents._words import Words, WordsInvalid, languages, words
-from frankly.store._incident_models import INCIDENT_STATUSES, Incident, IncidentUpdate
+from frankly.store.incident_models import INCIDENT_STATUSES, Incident, IncidentUpdate
 
 __all__ = [
     "INCIDENT_STATUSES",
@@ -47,7 +52,9 @@ __all__ = [
     "Words",
     "WordsInvalid",
     "add_affected",
+    "display_zone",
     "due_rows",
+    "feed_updated",
     "get_incident",
     "incident_for_case",
     "languages",

@@ -17,7 +17,7 @@ from frankly.incidents._incidents import (
 )
 from frankly.incidents._select import Selection
 from frankly.store import Database, utcnow
-from frankly.store._incident_models import Incident
+from frankly.store.incident_models import Incident
 
 DEMO_REFS = tuple(f"demo:{n}" for n in range(35, 41))
 OWNER = "maria@northwind.example"

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from frankly import packs
 from frankly.incidents._words import _ENV, PACK_FILE, words
 from frankly.store import Database
-from frankly.store._incident_models import Incident, IncidentCase
+from frankly.store.incident_models import Incident, IncidentCase
 
 DUE_SOON = dt.timedelta(minutes=15)
 FOLLOW_UP_AFTER = dt.timedelta(days=7)

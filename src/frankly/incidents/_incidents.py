@@ -15,8 +15,9 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from frankly.cases import _validate as v
-from frankly.cases._timeline import REBUILT_FIELDS, chain_rows
+from frankly.cases import bulk
+from frankly.cases import validate as v
+from frankly.check import check
 from frankly.compose.promises import resolve_promise
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.incidents import _guard, _notices
@@ -25,7 +26,7 @@ from frankly.incidents._select import Affected, Selection, resolve
 from frankly.incidents._words import languages as word_languages
 from frankly.incidents._words import words
 from frankly.store import Database
-from frankly.store._incident_models import (
+from frankly.store.incident_models import (
     INCIDENT_STATUSES,
     Incident,
     IncidentCase,
@@ -38,7 +39,6 @@ from frankly.store.models import (
     Agent,
     Case,
     Customer,
-    Event,
     Message,
     utcnow,
 )
@@ -724,8 +724,7 @@ def _link(
         ]
         for start in range(0, len(events), _notices.BATCH):
             part = events[start : start + _notices.BATCH]
-            chain_rows(session, part)
-            session.execute(insert(Event), part)
+            bulk.append_events(session, part)
         _notices.touch(session, [a.case_id for a in to_link if a.case_id is not None], now)
     incident.selection = [*(incident.selection or []), selection.describe()]
     return len(to_open), len(to_link), already
@@ -769,7 +768,7 @@ def _open_cases(
             author,
             now,
             {
-                **{f: row[f] for f in REBUILT_FIELDS},
+                **{f: row[f] for f in bulk.REBUILT_FIELDS},
                 "source": "incident",
                 "incident_id": incident.id,
             },
@@ -779,8 +778,7 @@ def _open_cases(
     for start in range(0, len(events), _notices.BATCH):
         part = events[start : start + _notices.BATCH]
         # Cases opened just now: each chain starts here, no query for a previous hash.
-        chain_rows(session, part, new_cases=[e["case_id"] for e in part])
-        session.execute(insert(Event), part)
+        bulk.append_events(session, part, new_cases=[e["case_id"] for e in part])
     return ids
 
 
@@ -842,17 +840,13 @@ def _resolve_cases(session: Session, incident: Incident, author: str, now: dt.da
         for case_id, state in rows
     ]
     for start in range(0, len(events), _notices.BATCH):
-        chunk = events[start : start + _notices.BATCH]
-        chain_rows(session, chunk)
-        session.execute(insert(Event), chunk)
+        bulk.append_events(session, events[start : start + _notices.BATCH])
 
 
 def _check(
     text: str, lang: str, stage: str | None, *, notice: bool = False
 ) -> list[dict[str, Any]]:
     """Check one text; errors refuse it, warnings come back for the person to read."""
-    from frankly.check import check
-
     report = check(text, lang=lang, stage=stage)
     what = "personal notice" if notice else "public text"
     errors = [f for f in report.findings if f.severity == "error"]
@@ -1003,6 +997,7 @@ def _languages() -> tuple[str, ...]:
 def _cadence(db: Database, kind: str) -> dt.timedelta:
     """The playbook's update interval for ``kind`` (uploads too); 30 minutes without one."""
     try:
+        # inside the try: a playbook that fails to load means the default interval
         from frankly.cases import playbook_library
 
         return playbook_library(db).get(kind).cadence.update_every

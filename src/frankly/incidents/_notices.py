@@ -16,17 +16,16 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from frankly.cases import check_bulk
-from frankly.cases._timeline import EVENT_KINDS, chain_rows, message_seal
+from frankly.cases import bulk, check_bulk
 from frankly.incidents._words import Words, words
-from frankly.store._cadence_models import OutboxJob
-from frankly.store._incident_models import (
+from frankly.store.cadence_models import OutboxJob
+from frankly.store.incident_models import (
     Incident,
     IncidentCase,
     IncidentNotice,
     IncidentUpdate,
 )
-from frankly.store.models import Agent, Case, Commitment, Customer, Event, Message
+from frankly.store.models import Agent, Case, Commitment, Customer, Message
 
 # The stage each kind of update is written in (the checker's and the message's stage).
 STAGE = {"update": "update", "resolution": "resolution", "follow_up": "follow_up"}
@@ -269,14 +268,13 @@ def queue(
                 "incident_id": incident.id,
                 "incident_update": update.seq,
                 # What record() adds for a message out of draft: the text, pinned.
-                **message_seal(row["body"], row["subject"], row["recipient"]),
+                **bulk.message_seal(row["body"], row["subject"], row["recipient"]),
             }
             if update.next_update_at is not None:
                 payload["next_update_at"] = update.next_update_at.isoformat()
             events.append(_event(t.case_id, "message_approved", author, now, payload))
             events.append(_event(t.case_id, "message_queued", author, now, payload))
-        chain_rows(session, events)
-        session.execute(insert(Event), events)
+        bulk.append_events(session, events)
         total += len(ids)
     if skipped:
         session.execute(
@@ -311,8 +309,7 @@ def queue(
         ]
         for start in range(0, len(notes), BATCH):
             part = notes[start : start + BATCH]
-            chain_rows(session, part)
-            session.execute(insert(Event), part)
+            bulk.append_events(session, part)
     touch(session, [t.case_id for t in targets], now)
     return Queued(total, skipped)
 
@@ -332,10 +329,8 @@ def touch(session: Session, case_ids: Sequence[int], now: dt.datetime) -> None:
 def _event(
     case_id: int, kind: str, author: str, at: dt.datetime, payload: dict[str, Any]
 ) -> dict[str, Any]:
-    # Bulk rows skip ``record``; the closed list of kinds still holds, and the caller
-    # chains them (``chain_rows``) just before inserting.
-    assert kind in EVENT_KINDS, kind
-    return {"case_id": case_id, "kind": kind, "author": author, "at": at, "payload": payload}
+    # Bulk rows skip ``record``; ``bulk.append_events`` chains them just before inserting.
+    return bulk.event_row(case_id, kind, author, at, payload)
 
 
 def _contact(w: Words, owner: Owner | None) -> str:

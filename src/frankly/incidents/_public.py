@@ -17,7 +17,7 @@ from sqlalchemy import select
 from frankly.errors import NotFound
 from frankly.incidents._words import Words, words
 from frankly.store import Database
-from frankly.store._incident_models import Incident, IncidentUpdate
+from frankly.store.incident_models import Incident, IncidentUpdate
 
 RECENT_RESOLVED = 10
 # The business's own time zone, in which the status page shows times unless the visitor

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from frankly.cases import OPEN_STATES
-from frankly.cases import _validate as v
+from frankly.cases import validate as v
 from frankly.errors import InvalidInput
 from frankly.store.models import Case, Customer
 

@@ -44,6 +44,7 @@ from frankly.playbooks._model import (
     UnknownPlaybook,
     UnknownStage,
 )
+from frankly.playbooks._templates import compile_template, references
 
 __all__ = [
     "CALL_PARTS",
@@ -72,10 +73,12 @@ __all__ = [
     "UnknownStage",
     "builtin_dir",
     "coerce",
+    "compile_template",
     "example",
     "get_playbook",
     "load_library",
     "parse_duration",
+    "references",
     "schema",
     "validate_dir",
     "validate_text",

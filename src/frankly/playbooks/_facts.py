@@ -76,7 +76,7 @@ def coerce(spec: FactSpec, value: Any) -> Any:
 def _in_range(spec: FactSpec, typed: Any) -> None:
     """Refuse a well-formed value outside what the fact can mean (``quantity=-5``)."""
     # Text needs no check here: what may be stored is the input boundary's business
-    # (``frankly.cases._validate.facts``), and a draft renders any stored text as written.
+    # (``frankly.cases.validate.facts``), and a draft renders any stored text as written.
     problem = None
     low: Decimal | int
     high: Decimal | int

@@ -45,6 +45,7 @@ from frankly.playbooks._templates import (
     prepare,
     references,
 )
+from frankly.playbooks.render import render_sample
 
 ENV_DIRS = "FRANKLY_PLAYBOOKS_DIRS"
 # libyaml's loader when it is there: parsing is most of the time a load takes.
@@ -763,9 +764,6 @@ def _sms_problems(
     playbook: Playbook, library: Library, display: str, channels: Sequence[str]
 ) -> list[Problem]:
     """Render stages with typical values: each must render, and an SMS fit 320 characters."""
-    # The composer owns rendering; imported here, not at the top, because it imports us.
-    from frankly.compose._render import render_sample
-
     out: list[Problem] = []
     for stage in playbook.stages.values():
         for lang in playbook.languages:

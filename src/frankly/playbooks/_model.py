@@ -322,6 +322,7 @@ class Playbook:
         """
         from dataclasses import replace
 
+        # here, not at the top: playbooks._facts imports this module
         from frankly.playbooks._facts import coerce
 
         # A case may keep its currency as a fact of its own ("currency=GBP"): amounts

@@ -1,12 +1,12 @@
 """The store: tables, migrations, sessions and the append-only paper trail."""
 
-import frankly.store._cadence_models  # noqa: F401  (registers the cadence tables)
+import frankly.store.cadence_models  # noqa: F401  (registers the cadence tables)
 from frankly.store import (
-    _inbound_models,  # noqa: F401  (the inbound review queue)
-    _playbook_models,  # noqa: F401  (uploaded playbooks and their changes)
-    _web_models,  # noqa: F401  (the web tables)
+    inbound_models,  # noqa: F401  (the inbound review queue)
+    playbook_models,  # noqa: F401  (uploaded playbooks and their changes)
+    web_models,  # noqa: F401  (the web tables)
 )
-from frankly.store import _incident_models as _incident_models  # the incident tables
+from frankly.store import incident_models as incident_models  # the incident tables
 from frankly.store.db import Database
 from frankly.store.models import (
     CASE_STATES,

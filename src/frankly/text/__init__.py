@@ -9,9 +9,10 @@ The submodules are the API: ``frankly.text.language.detect``,
 from __future__ import annotations
 
 from frankly.text import mask  # the module: ``mask.mask(text, lang)``
+from frankly.text._profiles import profile
 from frankly.text.clean import clean_email_body
 from frankly.text.language import detect
 from frankly.text.questions import Question, find_questions
 from frankly.text.sentences import split
 
-__all__ = ["Question", "clean_email_body", "detect", "find_questions", "mask", "split"]
+__all__ = ["Question", "clean_email_body", "detect", "find_questions", "mask", "profile", "split"]

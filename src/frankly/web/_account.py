@@ -97,7 +97,7 @@ def set_language(
     me: Annotated[Agent, Depends(require_agent)],
     language: Annotated[str, Form(max_length=8)],
 ) -> Response:
-    auth.set_language(_db(request), me.id, language)
+    auth.set_language(_db(request), me.id, language, known=_i18n.languages())
     return RedirectResponse(request.headers.get("referer") or "/account", status_code=303)
 
 

@@ -15,8 +15,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from frankly import cases
-from frankly.errors import FranklyError, InvalidInput
+from frankly import cases, compose
+from frankly.errors import InvalidInput
 from frankly.store import (
     CASE_STATES,
     CHANNELS,
@@ -31,13 +31,6 @@ from frankly.web import _services
 from frankly.web.auth import Forbidden, NotSignedIn, token_allows, token_grant
 
 MAX_ID = 2_147_483_647
-
-
-class ServiceUnavailable(FranklyError):
-    """A part of Frankly this endpoint needs is not installed."""
-
-    http_status = 503
-    code = "not_available"
 
 
 def _language(value: Any) -> Any:
@@ -123,7 +116,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (404, "No such case, customer or message"),
         (409, "A conflict, or a state change the case's life does not allow"),
         (422, "Invalid input: the field is named"),
-        (503, "A part of Frankly this endpoint needs is not installed"),
+        (503, "A part of Frankly this endpoint needs could not run (the checker)"),
     )
 }
 
@@ -488,11 +481,8 @@ def record_remedies(request: Request, me: Me, case_id: Id, body: RemediesIn) -> 
 
 @router.post("/cases/{case_id}/draft", summary="Draft a message from the case's playbook")
 def draft(request: Request, case_id: Id, body: DraftIn) -> dict[str, Any]:
-    draft_fn = _services.function("compose", "draft")
-    if draft_fn is None:
-        raise ServiceUnavailable("The composer is not installed")
     view = cases.show_case(_db(request), case_id)
-    made = draft_fn(
+    made = compose.draft(
         view, body.stage, body.channel, body.lang, library=_services.library(_db(request))
     )
     return made.to_dict()
@@ -529,8 +519,7 @@ def check(body: CheckIn) -> dict[str, Any]:
         fault=body.fault,
         strict=True,
     )
-    if report is None:
-        raise ServiceUnavailable("The checker is not installed")
+    assert report is not None  # strict: a failure raises instead
     return report
 
 
@@ -539,6 +528,5 @@ def triage(body: TriageIn) -> dict[str, Any]:
     if not body.text.strip():
         raise InvalidInput("The text is empty", field="text")
     report = _services.triage_text(body.text, body.lang, strict=True)
-    if report is None:
-        raise ServiceUnavailable("Triage is not installed")
+    assert report is not None  # strict: a failure raises instead
     return report

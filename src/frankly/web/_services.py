@@ -1,34 +1,21 @@
-"""The other packages the web app calls, reached lazily so each page works with what exists.
+"""The other packages the web app calls, wrapped for pages and the API.
 
-The web layer adds no business logic: these wrappers only find the service function,
-call it and turn its result into plain dicts for templates and JSON.
+The web layer adds no business logic: these wrappers only call the service function and
+turn its result into plain dicts for templates and JSON.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from frankly import config
+from frankly.check import check
 from frankly.errors import FranklyError
+from frankly.triage import triage
 
 log = logging.getLogger("frankly.web")
-
-
-def module(name: str) -> ModuleType | None:
-    """``frankly.<name>`` when it is installed and importable, else None."""
-    try:
-        return importlib.import_module(f"frankly.{name}")
-    except ImportError:
-        return None
-
-
-def function(module_name: str, name: str) -> Any:
-    found = module(module_name)
-    return getattr(found, name, None) if found is not None else None
 
 
 def as_dict(value: Any) -> Any:
@@ -58,18 +45,16 @@ def check_text(
     strict: bool = False,
     context: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """The checker's report as a dict, or None while the checker is not installed.
+    """The checker's report as a dict, or None when the checker failed and ``strict`` is off.
 
     Pages pass ``strict=False`` so that a fault inside the checker is logged and the page
     still works; the API passes ``strict=True``. ``context`` (the case's facts, kind, customer
     and agent) lets the one-click fixes use the case's real values.
     """
-    check = function("check", "check")
-    if check is None:
-        return None
     try:
-        extra = {"context": context} if context is not None else {}
-        report = check(text, lang=lang, stage=stage, reply_to=reply_to, fault=fault, **extra)
+        report = check(
+            text, lang=lang, stage=stage, reply_to=reply_to, fault=fault, context=context
+        )
     except Exception:
         # A fault in the checker must not stop an agent from working; it is logged.
         if strict:
@@ -89,10 +74,7 @@ def errors_in(report: dict[str, Any] | None) -> list[dict[str, Any]]:
 def triage_text(
     text: str, lang: str | None = None, *, strict: bool = False
 ) -> dict[str, Any] | None:
-    """The triage report as a dict, or None while triage is not installed."""
-    triage = function("triage", "triage")
-    if triage is None:
-        return None
+    """The triage report as a dict, or None when triage failed and ``strict`` is off."""
     try:
         return as_dict(triage(text, lang))
     except Exception:

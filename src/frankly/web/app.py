@@ -14,9 +14,9 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from frankly.errors import FranklyError
-from frankly.incidents import web as incidents_web
 from frankly.store import Agent, Database
 from frankly.web import _account, _api, _case, _insights, _pages, _playbooks, _review
+from frankly.web import incidents as incidents_web
 from frankly.web._session import CsrfFailed, SignInRequired, login_url, render, require_agent
 
 STATIC = Path(__file__).parent / "static"

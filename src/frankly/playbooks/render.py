@@ -8,18 +8,11 @@ from typing import Any
 
 from jinja2 import TemplateError, UndefinedError
 
-from frankly.compose._format import Formatter
 from frankly.errors import InvalidInput
-from frankly.playbooks import (
-    Library,
-    NoText,
-    Playbook,
-    Remedy,
-    StageText,
-    coerce,
-    example,
-)
+from frankly.playbooks._facts import coerce, example
+from frankly.playbooks._model import Library, NoText, Playbook, Remedy, StageText
 from frankly.playbooks._templates import TemplateLimit, compile_template, render_limited
+from frankly.playbooks.formatting import Formatter
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Reading customers' mail: one RFC 822 message, or a file of them (.eml or mbox)."""
+"""Reading customers' mail: one RFC 822 message, or a file of them (.eml or mbox).
+
+Low level (standard library only), so the service layer (``frankly.cases.receive_inbound``)
+and delivery's inbound import both parse mail the same way without depending on each other.
+"""
 
 from __future__ import annotations
 

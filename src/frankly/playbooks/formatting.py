@@ -17,7 +17,8 @@ from typing import Any
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal
 
-from frankly.playbooks import FactSpec, Library, Money
+from frankly.playbooks._facts import Money
+from frankly.playbooks._model import FactSpec, Library
 
 _ELAPSED_EN = {
     "today": "today",

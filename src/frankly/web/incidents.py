@@ -22,27 +22,43 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
 
 from frankly import config
+from frankly import incidents as service
 from frankly.errors import FranklyError, InvalidInput
-from frankly.incidents import _incidents as service
-from frankly.incidents._public import (
+from frankly.incidents import (
+    INCIDENT_STATUSES,
+    Selection,
+    Words,
     display_zone,
     feed_updated,
+    languages,
+    parse_csv,
     public_incident,
     public_incidents,
+    words,
 )
-from frankly.incidents._select import Selection, parse_csv
-from frankly.incidents._words import Words, languages, words
 from frankly.store import Agent, Database
-from frankly.store._incident_models import INCIDENT_STATUSES
 from frankly.store.models import SEVERITIES
+from frankly.web import _i18n
+from frankly.web._session import (
+    check_csrf,
+    csrf_token,
+    current_agent,
+    read_session,
+    require_agent,
+    require_manager,
+    write_session,
+)
+from frankly.web.auth import has_role
 
-HERE = Path(__file__).parent
-WEB_TEMPLATES = HERE.parent / "web" / "templates"
-# Our own templates first; the web app's (for base.html) after them.
+WEB_TEMPLATES = Path(__file__).parent / "templates"
+# The incident pages' own templates first; the web app's (for base.html) after them.
 TEMPLATES = Jinja2Templates(
     env=Environment(
         loader=ChoiceLoader(
-            [FileSystemLoader(str(HERE / "templates")), FileSystemLoader(str(WEB_TEMPLATES))]
+            [
+                FileSystemLoader(str(WEB_TEMPLATES / "incidents")),
+                FileSystemLoader(str(WEB_TEMPLATES)),
+            ]
         ),
         autoescape=True,
     )
@@ -249,20 +265,14 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _require_agent(request: Request) -> Agent:
-    from frankly.web._session import require_agent
-
     return require_agent(request)
 
 
 def _require_manager(request: Request) -> Agent:
-    from frankly.web._session import require_manager
-
     return require_manager(request)
 
 
 async def _csrf(request: Request) -> None:
-    from frankly.web._session import check_csrf
-
     await check_csrf(request)
 
 
@@ -270,10 +280,6 @@ def _manage(
     request: Request, template: str, context: dict[str, Any], status: int = 200
 ) -> HTMLResponse:
     """A managers' page in the web app's frame (its base.html, session and CSRF token)."""
-    from frankly.web import _i18n
-    from frankly.web._session import csrf_token, current_agent, read_session, write_session
-    from frankly.web.auth import has_role
-
     agent = current_agent(request)
     lang = agent.language if agent else "en"
     app_words = _i18n.translator(lang)

@@ -1,6 +1,7 @@
 """How often, how soon: the cadence settings of one kind of case, in one place.
 
-The playbook (``frankly.playbooks.get_playbook(kind).cadence``) is the source; what a
+The playbook (``frankly.playbooks.get_playbook(kind).cadence``) is the source, which is why
+these live with the playbooks (below the service layer, which reads them too); what a
 playbook does not say, or a kind without a playbook, falls back to the defaults below,
 which come from the research notes (RESEARCH.md): tell within hours, update at least once
 per business day, follow up about a week after resolution with 10% off, remind before
@@ -12,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # the playbooks load lazily, at the first settings lookup
-    from frankly.playbooks import Cadence
+from frankly.playbooks._load import load_library
+from frankly.playbooks._model import Cadence
 
 # Defaults, each with where it comes from.
 FIRST_NOTICE_WITHIN = dt.timedelta(hours=4)  # customers expect an answer within hours
@@ -111,8 +112,6 @@ def _playbook_cadence(kind: str, library: Any = None) -> Cadence | None:
     # has the uploads too); without one, the built-ins and the folders.
     try:
         if library is None:
-            from frankly.playbooks import load_library
-
             library = load_library()
         return library.get(kind).cadence
     except Exception:  # no playbook for this kind, or the playbooks do not load
