@@ -78,20 +78,21 @@ SNAPSHOT = {
         add_affected due_rows get_incident incident_for_case languages list_incidents
         load_demo_incident open_incident parse_csv post_update public_incident public_incidents
         public_url resolve_incident send_follow_up show_incident words write_review
+        display_zone feed_updated
     """,
     "frankly.playbooks": """
         CALL_PARTS CHANNELS ENV_DIRS FACT_TYPES SMS_LIMIT STAGE_TYPES Cadence CallScript
         FactSpec FollowUpDiscount LadderStep Library MissingFacts Money NoText Playbook
         PlaybookInvalid Problem Remedy Stage StageText Step UnknownPlaybook UnknownStage
         builtin_dir coerce example get_playbook load_library parse_duration schema validate_dir
-        validate_text
+        validate_text compile_template references
     """,
     "frankly.store": """
         CASE_STATES CHANNELS COMMITMENT_STATUSES DIRECTIONS FAULTS LANGUAGES MESSAGE_STATUSES
         ROLES SEVERITIES TIERS Agent Base Case Commitment Customer Database Event Message utcnow
     """,
     "frankly.text": """
-        Question clean_email_body detect find_questions mask split
+        Question clean_email_body detect find_questions mask split profile
     """,
     "frankly.triage": """
         EMOTIONS KINDS LEVELS RISKS Advice Anger Complaint Emotion IssueKind LanguageGuess

@@ -34,6 +34,7 @@ from frankly.cases._cases import CHANNELS, _case, make_message_id
 from frankly.cases._checks import CHECKED, OVERRIDDEN, OVERRIDE_ROLES, NotAllowed, check_figures
 from frankly.cases._commitments import after_sent
 from frankly.cases._outbox import _message, _payload, queue_in
+from frankly.cases._playbooks import playbook_library
 from frankly.cases._remedies import offer_for_message
 from frankly.cases._timeline import record
 from frankly.compose.promises import resolve_promise
@@ -250,8 +251,6 @@ def approve(
             raise NotFound(f"No message with id {message_id}")
         kind = session.get(Case, found.case_id).kind  # type: ignore[union-attr]
     if library is None:
-        from frankly.cases._playbooks import playbook_library
-
         try:
             library = playbook_library(db)
         except FranklyError:

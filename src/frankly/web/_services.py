@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from frankly import config
+from frankly import cases, config
 from frankly.check import check
 from frankly.errors import FranklyError
 from frankly.triage import triage
@@ -95,9 +95,7 @@ def playbooks_dirs() -> list[Path]:
 
 def library(db: Any) -> Any:
     """The business's playbook library: built-ins, folders and uploads (one resolver)."""
-    from frankly.cases import playbook_library
-
-    return playbook_library(db)
+    return cases.playbook_library(db)
 
 
 def playbook_for(db: Any, kind: str) -> Any:
