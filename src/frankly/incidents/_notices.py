@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from frankly import config
 from frankly.cases import bulk, check_bulk
 from frankly.incidents._words import Words, words
 from frankly.store.cadence_models import OutboxJob
@@ -62,9 +63,13 @@ class Queued:
 
 
 def public_url(incident_id: int) -> str:
-    """The public page of an incident (``FRANKLY_PUBLIC_URL`` is the site's address)."""
-    base = (os.environ.get("FRANKLY_PUBLIC_URL") or "http://localhost:8000").rstrip("/")
-    return f"{base}/status/incidents/{incident_id}"
+    """The public page of an incident, from ``FRANKLY_BASE_URL`` (as the feeds' links are).
+
+    ``FRANKLY_PUBLIC_URL``, the older name, is still read when the new one is not set.
+    """
+    if not os.environ.get("FRANKLY_BASE_URL") and os.environ.get("FRANKLY_PUBLIC_URL"):
+        return f"{os.environ['FRANKLY_PUBLIC_URL'].rstrip('/')}/status/incidents/{incident_id}"
+    return f"{config.base_url()}/status/incidents/{incident_id}"
 
 
 def recipients(
