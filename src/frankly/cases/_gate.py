@@ -568,7 +568,7 @@ def _last_inbound(session: Session, case_id: int) -> str | None:
 
 
 def _blocked_message(verdict: Verdict) -> str:
-    shown = "; ".join(str(f.get("message")) for f in verdict.errors[:3])
+    shown = "; ".join(str(f.get("message")).rstrip(". ") for f in verdict.errors[:3])
     more = f" (and {len(verdict.errors) - 3} more)" if len(verdict.errors) > 3 else ""
     return (
         f"Not sent: {len(verdict.errors)} error-level finding(s) remain: {shown}{more}. "
