@@ -90,8 +90,8 @@ def language_of(fig: Figures, text: str) -> tuple[str, float]:
 def build_scan(keys: list[str], values: list[tuple[Any, ...]], mask: int, month: int) -> Any:
     """A C automaton for a pack's keys (in key-number order), or None to use the Python scan.
 
-    None when the accelerator is not built or turned off by FRANKLY_PURE_PYTHON, or for keys it does not handle (characters beyond
-    U+FFFF, an empty key, a table too large to be worth it).
+    None when the accelerator is not built or turned off by FRANKLY_PURE_PYTHON, or for keys
+    it does not handle (characters beyond U+FFFF, an empty key, a table too large).
     """
     if _BUILT is None or not keys:
         return None

@@ -73,8 +73,8 @@ def load(name: str) -> Any | None:
             if hasattr(os, "getuid") and os.fstat(handle.fileno()).st_uid != os.getuid():
                 return None
             # Safe to unpickle: a file this module wrote in the user's own cache folder.
-            return pickle.load(handle)  # noqa: S301
-    except Exception:  # noqa: BLE001  # any failure to read the cache means: compile
+            return pickle.load(handle)
+    except Exception:  # any failure to read the cache means: compile
         return None
 
 
@@ -93,7 +93,7 @@ def store(name: str, value: Any) -> None:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
-    except Exception:  # noqa: BLE001  # an unwritable or full cache folder: just do not cache
+    except Exception:  # an unwritable or full cache folder: just do not cache
         return
     _prune(folder, name)
 
