@@ -16,13 +16,15 @@ by another user are skipped), the same trust as the user's own Python files.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
-import tempfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from frankly import __version__
+from frankly.check import _accel
 
 CACHE_ENV = "FRANKLY_CACHE_DIR"
 # Bumped when the pickled layout changes, so an older layout is never read.
@@ -41,49 +43,59 @@ def cache_dir() -> Path:
     return base / "frankly"
 
 
-def key(language: str, files: Iterable[Path], extra: Iterable[str] = ()) -> str | None:
-    """The entry name for ``language`` compiled from ``files``; None when a file cannot be
-    read (the compile then reports it)."""
-    from frankly import __version__
-    from frankly.check import _accel
+class Key(str):
+    """Everything a compiled pack depends on, spelt out; ``name`` is its entry's file name."""
 
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        language = self.split("\0", 3)[2]
+        data = self.encode("utf-8", "surrogateescape")
+        # Two checksums name the entry (hashlib costs more to import than the whole lookup);
+        # the full key is stored inside and compared, so a collision is only a cache miss.
+        return f"rules-{language}-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.pickle"
+
+
+def key(language: str, files: Iterable[Path], extra: Iterable[str] = ()) -> Key | None:
+    """The key of ``language`` compiled from ``files``; None when a file cannot be read (the
+    compile then reports it)."""
     here = Path(__file__).parent
-    digest = hashlib.sha256()
-    digest.update(f"{_LAYOUT}\0{__version__}\0{language}\0{_accel.accelerated()}\0".encode())
-    for part in extra:
-        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    parts = [_LAYOUT, __version__, language, str(_accel.accelerated()), *extra]
     # The compiling code itself: an edited checker must not read what an older one wrote.
-    code = (here / "_rules.py", here / "_cache.py")
-    for path in (*code, *files):
+    for path in (here / "_rules.py", here / "_cache.py", *files):
         try:
             st = path.stat()
         except OSError:
             return None
-        digest.update(
-            f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape")
-        )
-    return f"rules-{language}-{digest.hexdigest()[:32]}.pickle"
+        parts.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}")
+    return Key("\0".join(parts))
 
 
-def load(name: str) -> Any | None:
-    """The object stored under ``name``, or None (absent, corrupt, not ours, unreadable)."""
-    path = cache_dir() / name
+def load(key: Key) -> Any | None:
+    """The object stored under ``key``, or None (absent, corrupt, not ours, unreadable)."""
+    path = cache_dir() / key.name
     try:
         with open(path, "rb") as handle:
             if hasattr(os, "getuid") and os.fstat(handle.fileno()).st_uid != os.getuid():
                 return None
             # Safe to unpickle: a file this module wrote in the user's own cache folder.
-            return pickle.load(handle)
+            stored, value = pickle.load(handle)
     except Exception:  # any failure to read the cache means: compile
         return None
+    return value if stored == str(key) else None
 
 
-def store(name: str, value: Any) -> None:
-    """Write ``value`` under ``name`` atomically (temp file, then rename); errors are ignored."""
+def store(key: Key, value: Any) -> None:
+    """Write ``value`` under ``key`` atomically (temp file, then rename); errors are ignored."""
+    # Imported here: only a cache miss writes, and tempfile is slow to import.
+    import tempfile
+
     folder = cache_dir()
+    name = key.name
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((str(key), value), protocol=pickle.HIGHEST_PROTOCOL)
         # mkstemp creates the file 0600; the rename makes a half-written entry impossible.
         fd, temp = tempfile.mkstemp(prefix=".rules-", suffix=".tmp", dir=folder)
         try:

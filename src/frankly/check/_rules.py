@@ -696,8 +696,8 @@ def _compile_language(lang: str, items: list[_Item]) -> Pack:
         files.append(text_profile_file)
     # The roles of the files matter too: the same file read as built-in or not, for a folder.
     roles = [f"{folder_lang}:{builtin}" for _, folder_lang, builtin, _ in items]
-    name = _cache.key(lang, files, roles)
-    cached = _cache.load(name) if name is not None else None
+    key = _cache.key(lang, files, roles)
+    cached = _cache.load(key) if key is not None else None
     if (
         isinstance(cached, tuple)
         and len(cached) == 2
@@ -708,8 +708,8 @@ def _compile_language(lang: str, items: list[_Item]) -> Pack:
     else:
         rules, sources = _merge(lang, items)
         pack, (keys, values) = _compile(lang, rules, sources)
-        if name is not None:
-            _cache.store(name, (replace(pack, cache={}, scanner=None), (keys, values)))
+        if key is not None:
+            _cache.store(key, (replace(pack, cache={}, scanner=None), (keys, values)))
     # The C scanner is rebuilt in each process (it cannot be pickled; building it is quick).
     pack.scanner = _accel.build_scan(keys, values, SPECIAL_MASK, SPECIAL_MONTH) if keys else None
     return pack
