@@ -734,7 +734,7 @@ class _Packs(Mapping[str, Pack]):
                     self._done[lang] = pack
         return pack
 
-    def get(self, lang: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, lang: str, default: Any = None) -> Any:
         # Called on every check: the compiled pack in one dict lookup.
         pack = self._done.get(lang)
         if pack is not None:
