@@ -11,11 +11,13 @@ no deadline: a busy machine makes an example slow, never wrong.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
 import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +33,10 @@ from .pgserver import PostgresServer, start_server
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # Cheap argon2 parameters (honoured only under pytest): sign-ins in tests stay fast.
 os.environ.setdefault("FRANKLY_TEST_CHEAP_HASHES", "1")
+# The compiled-rules cache of this test session, not the user's (removed at exit).
+_RULES_CACHE = tempfile.mkdtemp(prefix="frankly-test-cache-")
+atexit.register(shutil.rmtree, _RULES_CACHE, ignore_errors=True)
+os.environ["FRANKLY_CACHE_DIR"] = _RULES_CACHE
 
 _counter = itertools.count()
 

@@ -33,6 +33,9 @@ def _load() -> ModuleType | None:
 
 # The engine reads this on every check, so tests can switch paths within one process.
 speedups: ModuleType | None = _load()
+# What was loaded, whatever the switch says now: a pack compiled while a test has switched
+# to pure Python still gets its C scanner (the engine uses it only when ``speedups`` is set).
+_BUILT: ModuleType | None = speedups
 _WORDS: tuple[Any, tuple[str, ...]] | None = None
 _LOCK = threading.Lock()
 
@@ -87,13 +90,13 @@ def language_of(fig: Figures, text: str) -> tuple[str, float]:
 def build_scan(keys: list[str], values: list[tuple[Any, ...]], mask: int, month: int) -> Any:
     """A C automaton for a pack's keys (in key-number order), or None to use the Python scan.
 
-    None when the accelerator is off, or for keys it does not handle (characters beyond
-    U+FFFF, an empty key, a table too large to be worth it).
+    None when the accelerator is not built or turned off by FRANKLY_PURE_PYTHON, or for keys
+    it does not handle (characters beyond U+FFFF, an empty key, a table too large).
     """
-    if speedups is None or not keys:
+    if _BUILT is None or not keys:
         return None
     try:
-        return speedups.build(keys, values, mask, month)
+        return _BUILT.build(keys, values, mask, month)
     except (ValueError, MemoryError):
         return None
 

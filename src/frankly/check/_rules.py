@@ -14,8 +14,8 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -25,7 +25,7 @@ import ahocorasick
 import yaml
 
 from frankly import packs
-from frankly.check import _accel
+from frankly.check import _accel, _cache
 from frankly.errors import InvalidInput
 from frankly.text import profile as text_profile
 
@@ -186,9 +186,13 @@ class Pack:
 
 @dataclass(slots=True)
 class RuleSet:
-    """All compiled packs, by language, and where they came from."""
+    """All compiled packs, by language, and where they came from.
 
-    packs: dict[str, Pack]
+    ``packs`` is a read-only mapping; a language made of built-in rule files alone is
+    compiled when first looked up, so checking English never compiles Spanish.
+    """
+
+    packs: Mapping[str, Pack]
     dirs: tuple[Path, ...]
     load_seconds: float
 
@@ -499,7 +503,14 @@ def _resolve_script(name: str) -> Callable[..., Any]:
         raise ValueError(f"script {name!r} cannot be imported: {exc}") from exc
 
 
-def _compile(language: str, rules: list[Rule], sources: dict[str, tuple[Path, int]]) -> Pack:
+# The C scanner's tables: the automaton's keys in key-number order, and their values.
+Tables = tuple[list[str], list[tuple[int, bool, bool, int, int, str | None]]]
+
+
+def _compile(
+    language: str, rules: list[Rule], sources: dict[str, tuple[Path, int]]
+) -> tuple[Pack, Tables]:
+    """The pack of ``language`` (without its C scanner) and the tables to build that from."""
     slots: list[Slot] = []
     table: dict[str, tuple[list[int], list[int]]] = {}
     always: list[int] = []
@@ -613,7 +624,7 @@ def _compile(language: str, rules: list[Rule], sources: dict[str, tuple[Path, in
         entries.append((tuple(map(meaning, closed)), tuple(map(meaning, opened))))
     if len(automaton):
         automaton.make_automaton()
-    return Pack(
+    pack = Pack(
         language=language,
         rules=tuple(rules),
         automaton=automaton if len(automaton) else None,
@@ -626,9 +637,9 @@ def _compile(language: str, rules: list[Rule], sources: dict[str, tuple[Path, in
         scripts=scripts,
         phrases=tuple(dict.fromkeys(phrases)),
         entries=tuple(entries),
-        scanner=_accel.build_scan(keys, values, SPECIAL_MASK, SPECIAL_MONTH) if keys else None,
         date_words=date_words,
     )
+    return pack, (keys, values)
 
 
 def _located(
@@ -649,48 +660,126 @@ def _pack_rule_dirs() -> list[tuple[Path, str, bool]]:
     return found
 
 
+# One rule file of a language, in the order files override each other: (file, folder
+# language, built-in, and what reading it gave when it was read up front, else None).
+_Item = tuple[Path, str | None, bool, tuple[str, list[Rule], list[str]] | None]
+
+
+def _merge(lang: str, items: list[_Item]) -> tuple[list[Rule], dict[str, tuple[Path, int]]]:
+    """The rules of one language from its files, in order: a later rule replaces an earlier
+    one with the same id, ``disable`` switches rules off."""
+    current: dict[str, Rule] = {}
+    sources: dict[str, tuple[Path, int]] = {}
+    disabled: set[str] = set()
+    for file, folder_lang, builtin, parsed in items:
+        _, rules, disable = parsed or _read(file, folder_lang, validate=not builtin)
+        seen: set[str] = set()
+        source_text: str | None = None
+        for i, rule in enumerate(rules):
+            if rule.id in seen or (builtin and rule.id in current):
+                source_text = source_text or file.read_text(encoding="utf-8")
+                raise _fail(file, source_text, ["rules", i, "id"], f"duplicate rule id {rule.id!r}")
+            seen.add(rule.id)
+            # A later pack replaces a rule with the same id: that is how a business
+            # overrides a built-in rule.
+            current[rule.id] = rule
+            sources[lang + "\0" + rule.id] = (file, i)
+        disabled.update(disable)
+    return [r for rid, r in current.items() if rid not in disabled], sources
+
+
+def _compile_language(lang: str, items: list[_Item]) -> Pack:
+    """The compiled pack of ``lang``: from the on-disk cache when its files are unchanged."""
+    text_profile_file = builtin_dir().parent / "text" / f"{lang}.yml"
+    files = [item[0] for item in items] + [schema_dir() / "schema.json"]
+    if text_profile_file.exists():
+        files.append(text_profile_file)
+    # The roles of the files matter too: the same file read as built-in or not, for a folder.
+    roles = [f"{folder_lang}:{builtin}" for _, folder_lang, builtin, _ in items]
+    key = _cache.key(lang, files, roles)
+    cached = _cache.load(key) if key is not None else None
+    if (
+        isinstance(cached, tuple)
+        and len(cached) == 2
+        and isinstance(cached[0], Pack)
+        and cached[0].language == lang
+    ):
+        pack, (keys, values) = cached
+    else:
+        rules, sources = _merge(lang, items)
+        pack, (keys, values) = _compile(lang, rules, sources)
+        if key is not None:
+            _cache.store(key, (replace(pack, cache={}, scanner=None), (keys, values)))
+    # The C scanner is rebuilt in each process (it cannot be pickled; building it is quick).
+    pack.scanner = _accel.build_scan(keys, values, SPECIAL_MASK, SPECIAL_MONTH) if keys else None
+    return pack
+
+
+class _Packs(Mapping[str, Pack]):
+    """The packs of a rule set by language (sorted), each compiled on first lookup."""
+
+    def __init__(self, items: dict[str, list[_Item]]) -> None:
+        self._items = dict(sorted(items.items()))
+        self._done: dict[str, Pack] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, lang: str) -> Pack:
+        pack = self._done.get(lang)
+        if pack is None:
+            items = self._items[lang]  # KeyError for a language without rules
+            with self._lock:
+                pack = self._done.get(lang)
+                if pack is None:
+                    pack = _compile_language(lang, items)
+                    self._done[lang] = pack
+        return pack
+
+    def get(self, lang: str, default: Any = None) -> Any:
+        # Called on every check: the compiled pack in one dict lookup.
+        pack = self._done.get(lang)
+        if pack is not None:
+            return pack
+        return self[lang] if lang in self._items else default
+
+    def __contains__(self, lang: object) -> bool:
+        return lang in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"<packs {', '.join(self._items)} ({', '.join(self._done)} compiled)>"
+
+
 def _load(dirs: tuple[Path, ...]) -> RuleSet:
     started = time.perf_counter()
-    by_lang: dict[str, dict[str, Rule]] = {}
-    sources: dict[str, tuple[Path, int]] = {}
-    disabled: dict[str, set[str]] = {}
+    items: dict[str, list[_Item]] = {}
+    # Languages with a business's rule files are compiled now, so a malformed file is
+    # reported when the rules load; the built-in rules (validated by the test suite) wait
+    # until a check needs their language.
+    eager: set[str] = set()
     # The language packs' rules first (built-in, then a business's packs), then the rule
     # folders named for this load: a later file's rule replaces an earlier one's.
-    listing: list[tuple[list[tuple[Path, str | None]], bool]] = [
-        ([(file, lang) for file in sorted(folder.glob("*.y*ml"))], builtin)
-        for folder, lang, builtin in _pack_rule_dirs()
-    ]
-    listing.extend((_files(directory), False) for directory in dirs)
-    for files, builtin in listing:
-        for file, folder_lang in files:
-            lang, rules, disable = _read(file, folder_lang, validate=not builtin)
-            if not lang:
-                continue
-            seen: set[str] = set()
-            current = by_lang.setdefault(lang, {})
-            source_text: str | None = None
-            for i, rule in enumerate(rules):
-                if rule.id in seen:
-                    source_text = source_text or file.read_text(encoding="utf-8")
-                    raise _fail(
-                        file, source_text, ["rules", i, "id"], f"duplicate rule id {rule.id!r}"
-                    )
-                if builtin and rule.id in current:
-                    source_text = source_text or file.read_text(encoding="utf-8")
-                    raise _fail(
-                        file, source_text, ["rules", i, "id"], f"duplicate rule id {rule.id!r}"
-                    )
-                seen.add(rule.id)
-                # A later pack replaces a rule with the same id: that is how a business
-                # overrides a built-in rule.
-                current[rule.id] = rule
-                sources[lang + "\0" + rule.id] = (file, i)
-            disabled.setdefault(lang, set()).update(disable)
-    packs: dict[str, Pack] = {}
-    for lang, rules_by_id in sorted(by_lang.items()):
-        rules = [r for rid, r in rules_by_id.items() if rid not in disabled.get(lang, set())]
-        packs[lang] = _compile(lang, rules, sources)
-    return RuleSet(packs, dirs, time.perf_counter() - started)
+    for folder, lang, builtin in _pack_rule_dirs():
+        files = sorted(folder.glob("*.y*ml"))
+        if files:
+            items.setdefault(lang, []).extend((file, lang, builtin, None) for file in files)
+            if not builtin:
+                eager.add(lang)
+    for directory in dirs:
+        for file, folder_lang in _files(directory):
+            # Read now: a file outside a language folder names its language inside.
+            parsed = _read(file, folder_lang)
+            if parsed[0]:
+                items.setdefault(parsed[0], []).append((file, folder_lang, False, parsed))
+                eager.add(parsed[0])
+    compiled = _Packs(items)
+    for lang in sorted(eager):
+        compiled[lang]
+    return RuleSet(compiled, dirs, time.perf_counter() - started)
 
 
 _CACHE: dict[tuple[tuple[Path, ...], tuple[str, ...]], RuleSet] = {}

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from frankly.store import Database
 
 import functools
@@ -34,6 +36,15 @@ app = typer.Typer(
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+def new_table(*columns: str, **options: Any) -> Table:
+    """A rich Table; rich.table is imported here, on first use, so that commands without a
+    table (``frankly check`` on every save) do not pay for importing it."""
+    from rich.table import Table
+
+    return Table(*columns, **options)
+
 
 # The person named by --as / FRANKLY_AGENT for this invocation (set by the callback).
 _acting_as: str | None = None

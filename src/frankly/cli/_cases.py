@@ -10,9 +10,8 @@ if TYPE_CHECKING:
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from frankly.cli._app import actor, app, author, console, friendly, open_db, print_json
+from frankly.cli._app import actor, app, author, console, friendly, new_table, open_db, print_json
 from frankly.errors import NotFound
 
 case_app = typer.Typer(help="Open, read and move cases.", no_args_is_help=True)
@@ -113,7 +112,7 @@ def case_list(
         print_json([c.to_dict() for c in found])
         return
     customers = {c.id: c for c in cases.list_customers(db, limit=100_000)}
-    table = Table("id", "state", "kind", "severity", "customer", "title", box=None)
+    table = new_table("id", "state", "kind", "severity", "customer", "title", box=None)
     for case in found:
         who = customers.get(case.customer_id)
         label = (who.company or who.name) if who else str(case.customer_id)
@@ -146,11 +145,13 @@ def case_show(
     console.print(f"Customer: {who} · {customer.email or 'no email'} · {customer.language}")
     console.print(f"Owner: {view.owner.name if view.owner else 'nobody'}")
     if case.facts:
-        facts = Table("fact", "value", box=None, title="Facts", title_justify="left")
+        facts = new_table("fact", "value", box=None, title="Facts", title_justify="left")
         for key, value in sorted(case.facts.items()):
             facts.add_row(key, str(value))
         console.print(facts)
-    timeline = Table("when (UTC)", "who", "what", box=None, title="Timeline", title_justify="left")
+    timeline = new_table(
+        "when (UTC)", "who", "what", box=None, title="Timeline", title_justify="left"
+    )
     for event in view.events:
         timeline.add_row(
             event.at.strftime("%Y-%m-%d %H:%M"), event.author, _describe(event.kind, event.payload)
@@ -271,7 +272,7 @@ def customer_list(
     if as_json:
         print_json([c.to_dict() for c in found])
         return
-    table = Table("id", "name", "company", "email", "lang", "tier", box=None)
+    table = new_table("id", "name", "company", "email", "lang", "tier", box=None)
     for c in found:
         table.add_row(str(c.id), c.name, c.company or "", c.email or "", c.language, c.tier)
     console.print(table)
@@ -350,7 +351,7 @@ def agent_list(as_json: JsonOption = False) -> None:
     if as_json:
         print_json([a.to_dict() for a in found])
         return
-    table = Table("id", "name", "email", "role", box=None)
+    table = new_table("id", "name", "email", "role", box=None)
     for a in found:
         table.add_row(str(a.id), a.name, a.email, a.role)
     console.print(table)

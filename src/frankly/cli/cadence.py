@@ -14,9 +14,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from frankly.cli._app import actor, app, author, console, fail, friendly, open_db, print_json
+from frankly.cli._app import (
+    actor,
+    app,
+    author,
+    console,
+    fail,
+    friendly,
+    new_table,
+    open_db,
+    print_json,
+)
 from frankly.errors import InvalidInput
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -415,7 +424,7 @@ def inbox_review(
         if not found:
             console.print("No mail waits for review.")
             return
-        table = Table("id", "status", "case", "from", "subject", "received", box=None)
+        table = new_table("id", "status", "case", "from", "subject", "received", box=None)
         for r in found:
             table.add_row(
                 str(r.id),
@@ -540,7 +549,7 @@ def today_command(
         console.print("Nothing is owed right now.")
         return
     # The action and the reason are what the agent reads: wrap them, never cut them off.
-    table = Table(box=None, show_lines=False, expand=True)
+    table = new_table(box=None, show_lines=False, expand=True)
     table.add_column("case", no_wrap=True)
     table.add_column("", no_wrap=True)
     table.add_column("what to do", overflow="fold", ratio=1)
@@ -656,7 +665,7 @@ def reviews(
     if as_json:
         print_json([{**r.to_dict(), "case_title": c.title} for r, c in found])
         return
-    table = Table("id", "case", "status", "due", "title", "lessons", box=None)
+    table = new_table("id", "case", "status", "due", "title", "lessons", box=None)
     for review, case in found:
         lesson = review.changes or review.missed or ""
         table.add_row(

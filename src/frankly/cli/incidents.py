@@ -18,9 +18,18 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from frankly.cli._app import app, author, console, err_console, fail, friendly, open_db, print_json
+from frankly.cli._app import (
+    app,
+    author,
+    console,
+    err_console,
+    fail,
+    friendly,
+    new_table,
+    open_db,
+    print_json,
+)
 from frankly.errors import InvalidInput, NotFound
 
 incident_app = typer.Typer(help="Run an incident: one cause, many customers.", no_args_is_help=True)
@@ -293,7 +302,7 @@ def incident_list(
     if not found:
         say("No incidents.")
         return
-    table = Table("id", "status", "title", "started", "next update due")
+    table = new_table("id", "status", "title", "started", "next update due")
     for i in found:
         table.add_row(
             str(i.id),
@@ -327,7 +336,7 @@ def incident_show(
     if i.next_update_due_at:
         say(f"Next update due: {i.next_update_due_at:%Y-%m-%d %H:%M} UTC")
     say(f"Public page: {incidents.public_url(i.id)}")
-    table = Table("#", "kind", "status", "published", "notices", "text (en)")
+    table = new_table("#", "kind", "status", "published", "notices", "text (en)")
     for u in view.updates:
         delivery = ", ".join(f"{k} {n}" for k, n in sorted(view.delivery.get(u.id, {}).items()))
         text = u.texts.get("en") or next(iter(u.texts.values()))

@@ -11,9 +11,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from frankly.cli._app import actor, app, author, console, fail, friendly, open_db, print_json
+from frankly.cli._app import (
+    actor,
+    app,
+    author,
+    console,
+    fail,
+    friendly,
+    new_table,
+    open_db,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from frankly.playbooks import Cadence, Library, Playbook
@@ -44,7 +53,7 @@ def playbooks_list(
     if as_json:
         print_json([p.to_dict() for p in library])
         return
-    table = Table("id", "title", "fault", "facts", "stages", "from")
+    table = new_table("id", "title", "fault", "facts", "stages", "from")
     for p in library:
         table.add_row(
             p.id,
@@ -136,7 +145,7 @@ def playbooks_history(
     if as_json:
         print_json(changes)
         return
-    table = Table("when", "id", "version", "change", "by", "sha256")
+    table = new_table("when", "id", "version", "change", "by", "sha256")
     for c in changes:
         table.add_row(
             c["at"], c["kind"], str(c["version"]), c["action"], c["author"], c["sha256"][:12]
@@ -149,16 +158,16 @@ def _print_playbook(p: Playbook, lang: str) -> None:
     console.print(f"[bold]{t(p.title, lang)}[/] ({p.id}, usual fault: {p.fault})")
     console.print(t(p.description, lang), highlight=False)
     console.print(f"Covers: {t(p.problem, lang)}", highlight=False)
-    facts = Table("fact", "type", "required", "question", title="Facts to gather")
+    facts = new_table("fact", "type", "required", "question", title="Facts to gather")
     for f in p.facts.values():
         kind = f"choice: {', '.join(f.choices)}" if f.choices else f.type
         facts.add_row(f.name, kind, "yes" if f.required else "no", f.question_in(lang))
     console.print(facts)
-    steps = Table("step", "stages", "what to do", title="Checklist")
+    steps = new_table("step", "stages", "what to do", title="Checklist")
     for s in p.steps:
         steps.add_row(s.id, ", ".join(s.stages) or "all", t(s.text, lang))
     console.print(steps)
-    remedies = Table("remedy", "offered when", "extra", "text", title="Remedies")
+    remedies = new_table("remedy", "offered when", "extra", "text", title="Remedies")
     for r in p.remedies:
         when = "; ".join(
             f"{name} {'/'.join(values)}"

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from frankly.cli._app import app, console, err_console, fail, friendly, print_json
 from frankly.errors import InvalidInput
@@ -132,6 +131,9 @@ def _run_batch(sources: list[str], output_format: str, lang: str | None) -> None
     from frankly.triage import triage
 
     rows = [(name, row) for name in sources for row in _batch_rows(name)]
+    # Imported here: only a batch shows a progress bar, and rich.progress is slow to import.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     progress = Progress(
         TextColumn("triage"),
         BarColumn(),
