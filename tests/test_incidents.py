@@ -13,8 +13,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from frankly import cases, incidents
+from frankly.cases import bulk
 from frankly.errors import Conflict, InvalidInput, NotFound
-from frankly.incidents import _notices
 from frankly.store import Commitment, Database, Event, Message
 from frankly.store.cadence_models import OutboxJob
 from frankly.store.incident_models import IncidentNotice, IncidentUpdate
@@ -273,7 +273,7 @@ def test_a_failure_while_queueing_leaves_nothing_behind(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(_notices, "touch", broken)
+    monkeypatch.setattr(bulk, "touch_cases", broken)
     with pytest.raises(RuntimeError):
         incidents.post_update(sqlite_db, opened.incident.id, texts=TEXTS, at=NOW)
     after = (_count(sqlite_db, Message), _count(sqlite_db, OutboxJob), _count(sqlite_db, Event))

@@ -73,3 +73,46 @@ def _deferred_imports_without_a_reason() -> list[str]:
 
 def test_every_import_of_our_own_packages_inside_a_function_says_why() -> None:
     assert _deferred_imports_without_a_reason() == []
+
+
+# What the web may take from the database layer: the vocabularies its forms offer, the
+# ``Database`` handle it passes to the service layer, ``utcnow``, and ``Agent``, the type of
+# the signed-in person its routes receive (never queried in the web).
+WEB_MAY_IMPORT_FROM_STORE = {"Agent", "Database", "utcnow"}
+# The app's error handler turns ``sqlalchemy.exc.DataError`` (a value the database cannot
+# hold) into a 422: that exception class is the one thing the web takes from SQLAlchemy.
+WEB_MAY_IMPORT_FROM_SQLALCHEMY = {("frankly/web/app.py", "sqlalchemy.exc")}
+QUERYING = {"reading", "transaction", "execute", "scalar", "scalars"}
+
+
+def _web_sql() -> list[str]:
+    found: list[str] = []
+    for path in sorted((SRC / "frankly" / "web").rglob("*.py")):
+        where = str(path.relative_to(SRC))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [(a.name, []) for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [(node.module or "", [a.name for a in node.names])]
+            elif isinstance(node, ast.Attribute) and node.attr in QUERYING:
+                found.append(f"{where}:{node.lineno} calls .{node.attr}")
+                continue
+            else:
+                continue
+            for module, names in modules:
+                if module.split(".")[0] == "sqlalchemy":
+                    if (where, module) not in WEB_MAY_IMPORT_FROM_SQLALCHEMY:
+                        found.append(f"{where}:{node.lineno} imports {module}")
+                elif module == "frankly.store" or module.startswith("frankly.store."):
+                    models = [
+                        n for n in names if not n.isupper() and n not in WEB_MAY_IMPORT_FROM_STORE
+                    ]
+                    if models or not names:
+                        found.append(f"{where}:{node.lineno} imports {module} {models}")
+    return found
+
+
+def test_the_web_runs_no_sql_of_its_own() -> None:
+    # Every page reads and writes through the service layer (frankly.cases, cadence,
+    # incidents): no query, session or model of the register in frankly.web.
+    assert _web_sql() == []

@@ -53,6 +53,8 @@ SNAPSHOT = {
         record_check record_facts record_milestone redeem_code reject_inbound require
         retry_message save_draft schedule_step set_contacts settle_overdue show_case text_sha256
         update_case verify_trail
+        Activity CustomerHistory activity_since case_kinds customer_history customers_by_id
+        promise_stats
     """,
     "frankly.check": """
         CATEGORIES FAULTS KINDS LEVELS RULES_ENV STAGES Example Finding Fix Report Rule

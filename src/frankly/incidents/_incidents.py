@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -708,24 +708,13 @@ def _link(
         session.execute(insert(IncidentCase), rows[start : start + _notices.BATCH])
     if to_link:
         title = _pick(incident.title, "en")
-        events = [
-            _notices._event(
-                a.case_id,
-                "note_added",
-                author,
-                now,
-                {
-                    "text": f"Linked to incident {incident.id}: {title}",
-                    "incident_id": incident.id,
-                },
-            )
-            for a in to_link
-            if a.case_id is not None
-        ]
-        for start in range(0, len(events), _notices.BATCH):
-            part = events[start : start + _notices.BATCH]
-            bulk.append_events(session, part)
-        _notices.touch(session, [a.case_id for a in to_link if a.case_id is not None], now)
+        note = {"text": f"Linked to incident {incident.id}: {title}", "incident_id": incident.id}
+        bulk.add_notes(
+            session,
+            [(a.case_id, dict(note)) for a in to_link if a.case_id is not None],
+            author=author,
+            at=now,
+        )
     incident.selection = [*(incident.selection or []), selection.describe()]
     return len(to_open), len(to_link), already
 
@@ -755,31 +744,13 @@ def _open_cases(
                 "updated_at": now,
             }
         )
-    ids: list[int] = []
-    for start in range(0, len(rows), _notices.BATCH):
-        ids += session.scalars(
-            insert(Case).returning(Case.id, sort_by_parameter_order=True),
-            rows[start : start + _notices.BATCH],
-        )
-    events = [
-        _notices._event(
-            case_id,
-            "case_opened",
-            author,
-            now,
-            {
-                **{f: row[f] for f in bulk.REBUILT_FIELDS},
-                "source": "incident",
-                "incident_id": incident.id,
-            },
-        )
-        for case_id, row in zip(ids, rows, strict=True)
-    ]
-    for start in range(0, len(events), _notices.BATCH):
-        part = events[start : start + _notices.BATCH]
-        # Cases opened just now: each chain starts here, no query for a previous hash.
-        bulk.append_events(session, part, new_cases=[e["case_id"] for e in part])
-    return ids
+    return bulk.insert_cases(
+        session,
+        rows,
+        author=author,
+        at=now,
+        opened={"source": "incident", "incident_id": incident.id},
+    )
 
 
 def _languages_chunked(session: Session, affected: list[Affected]) -> dict[int, str]:
@@ -813,34 +784,14 @@ def _resolve_cases(session: Session, incident: Incident, author: str, now: dt.da
             )
         ).all()
     )
-    if not rows:
-        return
-    ids = [case_id for case_id, _ in rows]
-    for start in range(0, len(ids), _notices.BATCH):
-        part = ids[start : start + _notices.BATCH]
-        session.execute(
-            cast(Table, Case.__table__)
-            .update()
-            .where(Case.id.in_(part))
-            .values(state="resolved", resolved_at=now, updated_at=now)
-        )
-    events = [
-        _notices._event(
-            case_id,
-            "state_changed",
-            author,
-            now,
-            {
-                "from": state,
-                "to": "resolved",
-                "reason": f"incident {incident.id} resolved",
-                "incident_id": incident.id,
-            },
-        )
-        for case_id, state in rows
-    ]
-    for start in range(0, len(events), _notices.BATCH):
-        bulk.append_events(session, events[start : start + _notices.BATCH])
+    bulk.close_cases(
+        session,
+        [(case_id, state) for case_id, state in rows],
+        author=author,
+        at=now,
+        reason=f"incident {incident.id} resolved",
+        about={"incident_id": incident.id},
+    )
 
 
 def _check(

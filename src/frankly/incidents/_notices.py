@@ -1,8 +1,9 @@
 """Personal notices: one per affected customer per update, queued in bulk in one transaction.
 
-For 10,000 customers, row-by-row ORM writes would take minutes; here each table gets one
-multi-row INSERT (messages with RETURNING, then outbox jobs, commitments, notices and
-events), so queueing takes seconds and stays one transaction: all or nothing.
+For 10,000 customers, row-by-row ORM writes would take minutes; the service layer's bulk
+writes (``frankly.cases.bulk``) give each table one multi-row INSERT per batch (messages
+with RETURNING, then outbox jobs, commitments and events) and this module adds the
+incident's notice rows, so queueing takes seconds and stays one transaction: all or nothing.
 """
 
 from __future__ import annotations
@@ -13,24 +14,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from frankly import config
-from frankly.cases import bulk, check_bulk
+from frankly.cases import bulk
 from frankly.incidents._words import Words, words
-from frankly.store.cadence_models import OutboxJob
 from frankly.store.incident_models import (
     Incident,
     IncidentCase,
     IncidentNotice,
     IncidentUpdate,
 )
-from frankly.store.models import Agent, Case, Commitment, Customer, Message
+from frankly.store.models import Agent, Case, Customer
 
 # The stage each kind of update is written in (the checker's and the message's stage).
 STAGE = {"update": "update", "resolution": "resolution", "follow_up": "follow_up"}
-BATCH = 2000
+BATCH = bulk.BATCH
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,8 @@ def queue(
     now: dt.datetime,
 ) -> Queued:
     """Queue one notice per customer in ``targets`` for ``update`` (inside the caller's
-    transaction): messages, outbox jobs, proposed commitments, notice rows and events.
+    transaction): the messages, their outbox jobs, commitments and events through the
+    service layer's bulk writes, and this incident's notice rows.
 
     A customer without an email gets no message: a notice row says why and a note on
     their case asks a person to reach them another way.
@@ -179,77 +180,28 @@ def queue(
     owner_map = owners(session, {t.owner_id for t in targets if t.owner_id} | _ids(incident))
     composer = Composer(incident, update, owner_map)
     stage = STAGE[update.kind]
-    domain = os.environ.get("FRANKLY_MAIL_DOMAIN", "frankly.localhost")
     sendable = [t for t in targets if t.email]
     skipped = [t for t in targets if not t.email]
     total = 0
     for start in range(0, len(sendable), BATCH):
         batch = sendable[start : start + BATCH]
-        message_rows: list[dict[str, Any]] = []
+        notices = []
         for t in batch:
             lang, subject, body = composer.compose(t)
-            message_rows.append(
-                {
-                    "case_id": t.case_id,
-                    "direction": "out",
-                    "channel": "email",
-                    "language": lang,
-                    "stage": stage,
-                    "subject": subject[:500],
-                    "body": body,
-                    "status": "queued",
-                    "author": author,
-                    "message_id": (
-                        f"<frankly.{t.case_id}.i{incident.id}u{update.seq}."
-                        f"{os.urandom(6).hex()}@{domain}>"
-                    ),
-                    "recipient": t.email,
-                    "next_update_at": update.next_update_at,
-                    "attempts": 0,
-                    "created_at": now,
-                }
-            )
+            notices.append(bulk.Notice(t.case_id, t.email or "", lang, subject, body))
         # The gate, in bulk: every distinct text is checked once; an error-level finding
         # stops the whole update (nothing of it is queued) and names the finding.
-        passed = check_bulk((row["language"], row["subject"], row["body"]) for row in message_rows)
-        for row in message_rows:
-            row["checked_sha256"] = passed[row["body"]]
-        ids = list(
-            session.scalars(
-                insert(Message).returning(Message.id, sort_by_parameter_order=True),
-                message_rows,
-            )
+        ids = bulk.queue_notices(
+            session,
+            notices,
+            stage=stage,
+            author=author,
+            now=now,
+            tag=f"i{incident.id}u{update.seq}",
+            next_update_at=update.next_update_at,
+            promise=f"Next update on incident {incident.id}",
+            about={"incident_id": incident.id, "incident_update": update.seq},
         )
-        session.execute(
-            insert(OutboxJob),
-            [
-                {
-                    "message_id": mid,
-                    "state": "queued",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for mid in ids
-            ],
-        )
-        if update.next_update_at is not None:
-            # Proposed now, open when the notice goes out (as approve_message does).
-            session.execute(
-                insert(Commitment),
-                [
-                    {
-                        "case_id": t.case_id,
-                        "message_id": mid,
-                        "due_at": update.next_update_at,
-                        "description": f"Next update on incident {incident.id}",
-                        "status": "proposed",
-                        "created_at": now,
-                    }
-                    for t, mid in zip(batch, ids, strict=True)
-                ],
-            )
         session.execute(
             insert(IncidentNotice),
             [
@@ -262,24 +214,6 @@ def queue(
                 for t, mid in zip(batch, ids, strict=True)
             ],
         )
-        events = []
-        for t, mid, row in zip(batch, ids, message_rows, strict=True):
-            payload = {
-                "message_id": mid,
-                "rfc_message_id": row["message_id"],
-                "channel": "email",
-                "language": row["language"],
-                "stage": stage,
-                "incident_id": incident.id,
-                "incident_update": update.seq,
-                # What record() adds for a message out of draft: the text, pinned.
-                **bulk.message_seal(row["body"], row["subject"], row["recipient"]),
-            }
-            if update.next_update_at is not None:
-                payload["next_update_at"] = update.next_update_at.isoformat()
-            events.append(_event(t.case_id, "message_approved", author, now, payload))
-            events.append(_event(t.case_id, "message_queued", author, now, payload))
-        bulk.append_events(session, events)
         total += len(ids)
     if skipped:
         session.execute(
@@ -295,47 +229,26 @@ def queue(
                 for t in skipped
             ],
         )
-        notes = [
-            _event(
-                t.case_id,
-                "note_added",
-                author,
-                now,
-                {
-                    "text": (
-                        f"Not emailed about update {update.seq} of incident {incident.id}: "
-                        "this customer has no email address. Call them or add an address."
-                    ),
-                    "incident_id": incident.id,
-                    "incident_update": update.seq,
-                },
-            )
-            for t in skipped
-        ]
-        for start in range(0, len(notes), BATCH):
-            part = notes[start : start + BATCH]
-            bulk.append_events(session, part)
-    touch(session, [t.case_id for t in targets], now)
-    return Queued(total, skipped)
-
-
-def touch(session: Session, case_ids: Sequence[int], now: dt.datetime) -> None:
-    """Move the cases' ``updated_at`` to ``now`` (what ``record`` does for one event)."""
-    unique = list(dict.fromkeys(case_ids))
-    for start in range(0, len(unique), BATCH):
-        session.execute(
-            update(Case)
-            .where(Case.id.in_(unique[start : start + BATCH]), Case.updated_at < now)
-            .values(updated_at=now)
-            .execution_options(synchronize_session=False)
+        bulk.add_notes(
+            session,
+            [
+                (
+                    t.case_id,
+                    {
+                        "text": (
+                            f"Not emailed about update {update.seq} of incident {incident.id}: "
+                            "this customer has no email address. Call them or add an address."
+                        ),
+                        "incident_id": incident.id,
+                        "incident_update": update.seq,
+                    },
+                )
+                for t in skipped
+            ],
+            author=author,
+            at=now,
         )
-
-
-def _event(
-    case_id: int, kind: str, author: str, at: dt.datetime, payload: dict[str, Any]
-) -> dict[str, Any]:
-    # Bulk rows skip ``record``; ``bulk.append_events`` chains them just before inserting.
-    return bulk.event_row(case_id, kind, author, at, payload)
+    return Queued(total, skipped)
 
 
 def _contact(w: Words, owner: Owner | None) -> str:

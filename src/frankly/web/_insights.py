@@ -13,11 +13,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from frankly import cases
-from frankly.store import Agent, Case, Commitment, Database, Message, utcnow
-from frankly.store.cadence_models import DiscountCode
+from frankly.store import Agent, Database, utcnow
 from frankly.web import _i18n, _services, charts
 from frankly.web._session import render, require_manager
 
@@ -40,36 +38,9 @@ def figures(db: Database, *, weeks: int = 8, now: dt.datetime | None = None) -> 
     """The numbers behind the Insights page (also useful for tests and the API)."""
     now = now or utcnow()
     since = now - dt.timedelta(weeks=weeks)
-    with db.reading() as session:
-        all_cases = list(session.scalars(select(Case).where(Case.created_at >= since)))
-        agents = {a.id: a.name for a in session.scalars(select(Agent))}
-        commitments = list(
-            session.scalars(
-                select(Commitment).where(
-                    Commitment.due_at >= since, Commitment.status.in_(("kept", "missed"))
-                )
-            )
-        )
-        sent = list(
-            session.execute(
-                select(Message.id, Message.sent_at, Message.author, Case.kind, Message.stage)
-                .join(Case, Case.id == Message.case_id)
-                .where(
-                    Message.direction == "out",
-                    Message.status == "sent",
-                    Message.sent_at >= since,
-                )
-                .order_by(Message.id.desc())
-            )
-        )
-        emails = {a.email: a.name for a in session.scalars(select(Agent))}
-        codes = list(
-            session.execute(
-                select(DiscountCode.issued_at, DiscountCode.redeemed_at).where(
-                    (DiscountCode.issued_at >= since) | (DiscountCode.redeemed_at >= since)
-                )
-            )
-        )
+    activity = cases.activity_since(db, since)
+    all_cases, agents, emails = activity.cases, activity.agent_names, activity.agent_names_by_email
+    commitments, sent, codes = activity.commitments, activity.sent, activity.codes
     tell_by_kind: dict[str, list[float]] = defaultdict(list)
     tell_by_agent: dict[str, list[float]] = defaultdict(list)
     tell_by_week: dict[str, list[float]] = defaultdict(list)

@@ -8,20 +8,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
 from frankly import cadence, cases
-from frankly.store import (
-    CASE_STATES,
-    SEVERITIES,
-    Agent,
-    Case,
-    Commitment,
-    Customer,
-    Database,
-    Message,
-    utcnow,
-)
+from frankly.store import CASE_STATES, SEVERITIES, Agent, Database, utcnow
 from frankly.web._session import render, require_agent
 from frankly.web.auth import has_role
 
@@ -113,10 +102,8 @@ def cases_page(
         filters["owner_id"] = int(owner)
     total = cases.count_cases(db, **filters)
     found = cases.list_cases(db, **filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    with db.reading() as session:
-        ids = {c.customer_id for c in found}
-        customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
-        kinds = sorted(session.scalars(select(Case.kind).distinct()))
+    customers = cases.customers_by_id(db, [c.customer_id for c in found])
+    kinds = cases.case_kinds(db)
     agents = {a.id: a for a in cases.list_agents(db)}
     pages = max(1, -(-total // PAGE_SIZE))
     return render(
@@ -178,28 +165,7 @@ def customers_page(
 
 def promise_stats(db: Database, customer_ids: list[int]) -> dict[int, dict[str, int]]:
     """Per customer: open cases, all cases, promises kept and missed."""
-    out: dict[int, dict[str, int]] = {
-        i: {"cases": 0, "open": 0, "kept": 0, "missed": 0} for i in customer_ids
-    }
-    if not customer_ids:
-        return out
-    with db.reading() as session:
-        for customer_id, state, n in session.execute(
-            select(Case.customer_id, Case.state, func.count(Case.id))
-            .where(Case.customer_id.in_(customer_ids))
-            .group_by(Case.customer_id, Case.state)
-        ):
-            out[customer_id]["cases"] += n
-            if state in cases.OPEN_STATES:
-                out[customer_id]["open"] += n
-        for customer_id, status, n in session.execute(
-            select(Case.customer_id, Commitment.status, func.count(Commitment.id))
-            .join(Case, Case.id == Commitment.case_id)
-            .where(Case.customer_id.in_(customer_ids), Commitment.status.in_(("kept", "missed")))
-            .group_by(Case.customer_id, Commitment.status)
-        ):
-            out[customer_id][status] += n
-    return out
+    return cases.promise_stats(db, customer_ids)
 
 
 @router.get("/customers/{customer_id}")
@@ -209,30 +175,16 @@ def customer_page(
     db = _db(request)
     customer = cases.get_customer(db, customer_id)
     found = cases.list_cases(db, customer_id=customer_id, limit=500)
-    with db.reading() as session:
-        commitments = list(
-            session.scalars(
-                select(Commitment)
-                .join(Case, Case.id == Commitment.case_id)
-                .where(Case.customer_id == customer_id)
-                .order_by(Commitment.due_at.desc())
-                .limit(200)
-            )
-        )
-        last_in = session.scalar(
-            select(func.max(Message.received_at))
-            .join(Case, Case.id == Message.case_id)
-            .where(Case.customer_id == customer_id, Message.direction == "in")
-        )
+    history = cases.customer_history(db, customer_id)
     return render(
         request,
         "customer.html",
         {
             "customer": customer,
             "cases": found,
-            "commitments": commitments,
+            "commitments": history.commitments,
             "stats": promise_stats(db, [customer_id])[customer_id],
-            "last_in": last_in,
+            "last_in": history.last_inbound_at,
             "now": utcnow(),
             "week": dt.timedelta(days=7),
         },
