@@ -17,6 +17,8 @@ from frankly.playbooks.cadence_texts import fill, texts
 from frankly.store import Database, utcnow
 from frankly.store.cadence_models import Review, ScheduledStep
 from frankly.store.models import (
+    LIVE_CASE_STATES,
+    OPEN_CASE_STATES,
     Agent,
     Case,
     Commitment,
@@ -63,7 +65,6 @@ GROUPS = {
     "incident_follow_up": "follow_ups",
     "incident_review": "reviews",
 }
-OPEN = ("open", "notified", "resolving")
 # Message statuses that put a case on the list whatever its state (a failure, a draft).
 WAITING = ("failed", "draft", "approved")
 # Ids per IN (...) list: well under the 65,535 parameters PostgreSQL takes in one query.
@@ -365,7 +366,7 @@ def _queries(everyone: bool) -> _Queries:
             pending.label("pending"),
             unanswered.label("unanswered"),
         )
-        .where(Case.state.in_(OPEN), *mine)
+        .where(Case.state.in_(OPEN_CASE_STATES), *mine)
         .order_by(Case.id)
     )
     came = select(reply.id, func.coalesce(reply.received_at, reply.created_at)).where(
@@ -374,7 +375,7 @@ def _queries(everyone: bool) -> _Queries:
     triggers = (
         select(Event.case_id, Event.at, Event.payload)
         .join(Case, Case.id == Event.case_id)
-        .where(Event.kind == "trigger_fired", Case.state.in_(OPEN), *mine)
+        .where(Event.kind == "trigger_fired", Case.state.in_(OPEN_CASE_STATES), *mine)
         .order_by(Event.id)
     )
     # A promise that fell due is still owed only if nothing went out since: asked here (an
@@ -405,7 +406,7 @@ def _queries(everyone: bool) -> _Queries:
         )
         .join(Case, Case.id == Commitment.case_id)
         .where(
-            or_(Case.state.in_(OPEN), Commitment.status == "open"),
+            or_(Case.state.in_(OPEN_CASE_STATES), Commitment.status == "open"),
             *mine,
             Commitment.status.in_(("open", "missed")),
             Commitment.due_at <= bindparam("horizon", type_=UTCDateTime),
@@ -430,7 +431,7 @@ def _queries(everyone: bool) -> _Queries:
         .where(
             Message.status.in_(WAITING),
             Message.direction == "out",
-            Case.state.in_((*OPEN, "resolved", "followed_up")),
+            Case.state.in_(LIVE_CASE_STATES),
             *mine,
         )
         .order_by(Message.id)

@@ -73,6 +73,11 @@ CASE_STATES = (
     "reviewed",
     "cancelled",
 )
+# The one definition of "open" (still being worked: told or about to be) and "live" (may
+# still owe the customer a message: a follow-up, a review) among the case states.
+# Incidents have their own statuses (frankly.incidents.OPEN_STATUSES), another vocabulary.
+OPEN_CASE_STATES = ("open", "notified", "resolving")
+LIVE_CASE_STATES = (*OPEN_CASE_STATES, "resolved", "followed_up")
 ROLES = ("agent", "manager", "admin")
 DIRECTIONS = ("out", "in")
 CHANNELS = ("email", "sms", "phone", "chat")
