@@ -29,7 +29,7 @@ from frankly.store.models import (
 )
 
 # The reasons a case is on the list, most urgent first.
-KINDS = (
+ROW_KINDS = (
     "tell_now",  # a fact broke a promise since we last wrote
     "missed",  # a promised update is overdue
     "late_to_tell",  # no first notice and the playbook's window has passed
@@ -97,7 +97,7 @@ class Row:
 
     @property
     def urgency(self) -> int:
-        return KINDS.index(INCIDENT_KINDS.get(self.kind, self.kind))
+        return ROW_KINDS.index(INCIDENT_KINDS.get(self.kind, self.kind))
 
     @property
     def alarm(self) -> bool:
@@ -879,7 +879,7 @@ def _fold(found: list[_Reason]) -> list[_Reason]:
     return listed
 
 
-_URGENCY = {kind: i for i, kind in enumerate(KINDS)}
+_URGENCY = {kind: i for i, kind in enumerate(ROW_KINDS)}
 
 
 # format_timedelta's units, largest first, and the words already made from them.
