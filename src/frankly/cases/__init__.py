@@ -70,13 +70,10 @@ from frankly.cases._inbound import (
     set_contacts,
 )
 from frankly.cases._outbox import (
-    Received,
     get_message,
     list_messages,
     mark_attempt_failed,
     mark_sent,
-    receive_inbound,
-    record_chase,
     retry_message,
 )
 from frankly.cases._people import (
@@ -97,6 +94,7 @@ from frankly.cases._playbooks import (
     save_playbook,
     uploads_version,
 )
+from frankly.cases._receive import Received, receive_inbound, record_chase
 from frankly.cases._remedies import (
     Remedies,
     available_remedies,
