@@ -19,6 +19,7 @@ from frankly.store.cadence_models import Review, ScheduledStep
 from frankly.store.models import (
     LIVE_CASE_STATES,
     OPEN_CASE_STATES,
+    OWED_COMMITMENT_STATUSES,
     Agent,
     Case,
     Commitment,
@@ -26,6 +27,7 @@ from frankly.store.models import (
     Event,
     Message,
     UTCDateTime,
+    update_sent_since,
 )
 
 # The reasons a case is on the list, most urgent first.
@@ -380,17 +382,7 @@ def _queries(everyone: bool) -> _Queries:
     )
     # A promise that fell due is still owed only if nothing went out since: asked here (an
     # index probe each) so the promises a later message settled are not read at all.
-    sent_since = (
-        select(out.id)
-        .where(
-            out.case_id == Commitment.case_id,
-            out.direction == "out",
-            out.status == "sent",
-            out.sent_at >= Commitment.due_at,
-        )
-        .correlate_except(out)
-        .exists()
-    )
+    sent_since = update_sent_since(Commitment.case_id, Commitment.due_at)
     # Open cases' promises, and the still-open promises of resolved and followed-up cases
     # (made in a resolution or follow-up message): those are few, found by the
     # (status, due_at) index, so the closed cases of the register are not read.
@@ -408,7 +400,7 @@ def _queries(everyone: bool) -> _Queries:
         .where(
             or_(Case.state.in_(OPEN_CASE_STATES), Commitment.status == "open"),
             *mine,
-            Commitment.status.in_(("open", "missed")),
+            Commitment.status.in_(OWED_COMMITMENT_STATUSES),
             Commitment.due_at <= bindparam("horizon", type_=UTCDateTime),
             or_(Commitment.due_at >= now, ~sent_since),
         )

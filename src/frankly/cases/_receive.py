@@ -22,7 +22,17 @@ from frankly.cases._timeline import REBUILT_FIELDS, record
 from frankly.errors import InvalidInput
 from frankly.store import Database
 from frankly.store.inbound_models import InboundReview
-from frankly.store.models import LANGUAGES, Case, Commitment, Customer, Message, utcnow
+from frankly.store.models import (
+    LANGUAGES,
+    OPEN_CASE_STATES,
+    OWED_COMMITMENT_STATUSES,
+    Case,
+    Commitment,
+    Customer,
+    Message,
+    update_sent_since,
+    utcnow,
+)
 from frankly.text.mail import parse_mail
 
 log = logging.getLogger(__name__)
@@ -306,7 +316,7 @@ def record_chase(
 
 def _chase(session: Session, case: Case, now: dt.datetime, author: str) -> bool:
     """Mark the case chased when the customer wrote before we did, or while we owed an update."""
-    if case.state in ("resolved", "followed_up", "reviewed", "cancelled"):
+    if case.state not in OPEN_CASE_STATES:
         return False
     reason = None
     if case.notified_at is None:
@@ -317,7 +327,7 @@ def _chase(session: Session, case: Case, now: dt.datetime, author: str) -> bool:
             .where(
                 Commitment.case_id == case.id,
                 Commitment.due_at < now,
-                Commitment.status.in_(("open", "missed")),
+                Commitment.status.in_(OWED_COMMITMENT_STATUSES),
             )
             .order_by(Commitment.due_at.desc())
             .limit(1)
@@ -334,16 +344,7 @@ def _chase(session: Session, case: Case, now: dt.datetime, author: str) -> bool:
 
 def _owed(session: Session, case: Case, commitment: Commitment, now: dt.datetime) -> bool:
     """True when no outbound message has gone out since the commitment fell due."""
-    sent_since = session.scalar(
-        select(Message.id).where(
-            Message.case_id == case.id,
-            Message.direction == "out",
-            Message.status == "sent",
-            Message.sent_at >= commitment.due_at,
-            Message.sent_at <= now,
-        )
-    )
-    return sent_since is None
+    return not session.scalar(select(update_sent_since(case.id, commitment.due_at, until=now)))
 
 
 def _triage(text: str) -> dict[str, Any] | None:
