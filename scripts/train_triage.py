@@ -35,7 +35,7 @@ from sklearn.metrics import f1_score, mean_absolute_error  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from frankly.triage._data import EMOTIONS, KINDS, load_language, load_seeds  # noqa: E402
+from frankly.triage._data import EMOTIONS, ISSUE_KINDS, load_language, load_seeds  # noqa: E402
 from frankly.triage._features import (  # noqa: E402
     SHARED_NAMES,
     group_counts,
@@ -312,7 +312,7 @@ def train(data_dir: Path) -> dict[str, Any]:
             ),
         }
 
-    kinds = np.array([KINDS.index(e.kind) if e.kind else -1 for e in examples])
+    kinds = np.array([ISSUE_KINDS.index(e.kind) if e.kind else -1 for e in examples])
     known = kinds >= 0
     class_count = Counter(kinds[known & (split == "train")].tolist())
     # Square-root balancing: rare kinds (mostly seeds) count more, without drowning the data.
@@ -323,7 +323,7 @@ def train(data_dir: Path) -> dict[str, Any]:
         ]
     )
     best_kind: tuple[float, float, LogisticRegression] | None = None
-    columns = [HEADS.index(f"kind:{k}") for k in KINDS]
+    columns = [HEADS.index(f"kind:{k}") for k in ISSUE_KINDS]
     # The kind heads see words and kind cues only: emotion and style features would let them
     # learn "long and angry means a seed example of a rare kind", which real mail would break.
     kind_cols = np.array([i for i, name in enumerate(SHARED_NAMES) if name.startswith("kind:")])

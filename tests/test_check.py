@@ -48,7 +48,7 @@ def test_public_api_is_deliberate() -> None:
         [
             "CATEGORIES",
             "FAULTS",
-            "KINDS",
+            "RULE_KINDS",
             "LEVELS",
             "RULES_ENV",
             "STAGES",

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from frankly import cases
-from frankly.cases._outbox import _language
+from frankly.cases._receive import _language
 from frankly.store import Database
 
 from .test_delivery import make_case

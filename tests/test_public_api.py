@@ -31,7 +31,7 @@ SNAPSHOT = {
         set_language set_password start_session token_allows token_grant verify_password
     """,
     "frankly.cadence": """
-        KINDS CadenceSettings CadenceTextInvalid ImportReport Promise Row RunReport TodayPage
+        ROW_KINDS CadenceSettings CadenceTextInvalid ImportReport Promise Row RunReport TodayPage
         find_promise headline import_milestones load_demo_cadence parse_when run_due
         settings_for texts today today_page
     """,
@@ -57,7 +57,7 @@ SNAPSHOT = {
         promise_stats
     """,
     "frankly.check": """
-        CATEGORIES FAULTS KINDS LEVELS RULES_ENV STAGES Example Finding Fix Report Rule
+        CATEGORIES FAULTS LEVELS RULES_ENV RULE_KINDS STAGES Example Finding Fix Report Rule
         RuleError RuleSet accelerated check clear_cache default_rules load_rules
     """,
     "frankly.cli": """
@@ -97,7 +97,7 @@ SNAPSHOT = {
         Question clean_email_body detect find_questions mask split profile
     """,
     "frankly.triage": """
-        EMOTIONS KINDS LEVELS RISKS Advice Anger Complaint Emotion IssueKind LanguageGuess
+        EMOTIONS ISSUE_KINDS LEVELS RISKS Advice Anger Complaint Emotion IssueKind LanguageGuess
         Notice Risk TriageDataError TriageReport Trigger load supported_languages triage
     """,
     "frankly.web": """

@@ -208,7 +208,7 @@ def test_text_functions_never_crash_and_stay_inside_the_text(text: str, lang: st
         assert 0 <= a < b <= len(text)
     assert len(mask.mask(text, lang)) == len(text)
     for span in mask.spans(text, lang):
-        assert 0 <= span.start < span.end <= len(text) and span.kind in mask.KINDS
+        assert 0 <= span.start < span.end <= len(text) and span.kind in mask.SPAN_KINDS
     for q in questions.find_questions(text, lang):
         assert 0 <= q.start < q.end <= len(text)
         assert text[q.start : q.end] == q.text

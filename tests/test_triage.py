@@ -34,7 +34,7 @@ FURIOUS_ES = (
 
 def test_public_api_is_deliberate() -> None:
     assert set(triage_pkg.__all__) == {
-        "EMOTIONS", "KINDS", "LEVELS", "RISKS", "Advice", "Anger", "Complaint", "Emotion",
+        "EMOTIONS", "ISSUE_KINDS", "LEVELS", "RISKS", "Advice", "Anger", "Complaint", "Emotion",
         "IssueKind", "LanguageGuess", "Notice", "Risk", "TriageDataError", "TriageReport",
         "Trigger", "load", "supported_languages", "triage",
     }  # fmt: skip

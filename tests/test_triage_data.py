@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from frankly import packs
-from frankly.triage import KINDS, TriageDataError
+from frankly.triage import ISSUE_KINDS, TriageDataError
 from frankly.triage._data import (
     available_languages,
     load_language,
@@ -38,9 +38,9 @@ def test_every_advice_rule_has_text_in_every_language(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_kind_has_cues_and_seed_examples(lang: str) -> None:
     pack = load_language(lang)
-    assert set(pack.kinds) == set(KINDS)
+    assert set(pack.kinds) == set(ISSUE_KINDS)
     seeds = load_seeds(lang)
-    assert {s["kind"] for s in seeds} == set(KINDS)
+    assert {s["kind"] for s in seeds} == set(ISSUE_KINDS)
 
 
 @pytest.mark.parametrize("lang", LANGS)

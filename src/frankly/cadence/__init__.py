@@ -10,12 +10,12 @@ from frankly.cadence._demo import load_demo_cadence
 from frankly.cadence._milestones import ImportReport, import_milestones
 from frankly.cadence._promises import Promise, find_promise, parse_when
 from frankly.cadence._run import RunReport, headline, run_due
-from frankly.cadence._today import KINDS, Row, TodayPage, today, today_page
+from frankly.cadence._today import ROW_KINDS, Row, TodayPage, today, today_page
 from frankly.playbooks.cadence_settings import CadenceSettings, settings_for
 from frankly.playbooks.cadence_texts import CadenceTextInvalid, texts
 
 __all__ = [
-    "KINDS",
+    "ROW_KINDS",
     "CadenceSettings",
     "CadenceTextInvalid",
     "ImportReport",

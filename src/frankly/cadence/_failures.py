@@ -13,9 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from frankly.store.models import Case, Event
-
-LIVE = ("open", "notified", "resolving", "resolved", "followed_up")
+from frankly.store.models import LIVE_CASE_STATES, Case, Event
 
 
 def failure_reasons(session: Session, now: dt.datetime) -> list[Any]:
@@ -28,7 +26,7 @@ def failure_reasons(session: Session, now: dt.datetime) -> list[Any]:
     rows = session.execute(
         select(Event.case_id, Event.at, Event.payload, Case.kind, Case.severity, Case.owner_id)
         .join(Case, Case.id == Event.case_id)
-        .where(Event.kind == "cadence_failed", Case.state.in_(LIVE), Event.id == latest)
+        .where(Event.kind == "cadence_failed", Case.state.in_(LIVE_CASE_STATES), Event.id == latest)
         .order_by(Event.id)
     ).all()
     return [

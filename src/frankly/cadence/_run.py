@@ -30,11 +30,17 @@ from frankly.playbooks.cadence_settings import CadenceSettings, settings_for
 from frankly.playbooks.cadence_texts import fill, texts
 from frankly.store import Database, utcnow
 from frankly.store.cadence_models import Milestone, Review, ScheduledStep
-from frankly.store.models import Case, Commitment, Customer, Event
+from frankly.store.models import (
+    LIVE_CASE_STATES,
+    OPEN_CASE_STATES,
+    Case,
+    Commitment,
+    Customer,
+    Event,
+)
 
 log = logging.getLogger(__name__)
 
-OPEN = ("open", "notified", "resolving")
 REMIND_AT = dt.time(9, 0)  # reminders are dated at 9:00 in the customer's time zone
 
 
@@ -91,8 +97,8 @@ def run_due(db: Database, now: dt.datetime | None = None) -> RunReport:
         report.errors.append(f"overdue promises: {_describe(exc)}")
     settings: dict[str, CadenceSettings] = {}
     with db.reading() as session:
-        live = (*OPEN, "resolved", "followed_up")
-        for kind in session.scalars(select(Case.kind).where(Case.state.in_(live)).distinct()):
+        kinds = select(Case.kind).where(Case.state.in_(LIVE_CASE_STATES)).distinct()
+        for kind in session.scalars(kinds):
             settings[kind] = settings_for(kind)
     try:
         with db.reading() as session:
@@ -205,7 +211,7 @@ class _Work:
         skip: set[int] | None = None,
     ) -> _Work:
         """The work due; the cases in ``skip`` (unreadable facts) are left out."""
-        open_: ColumnElement[bool] = Case.state.in_(OPEN)
+        open_: ColumnElement[bool] = Case.state.in_(OPEN_CASE_STATES)
         if skip:
             open_ = and_(open_, Case.id.not_in(skip))
 
@@ -497,7 +503,7 @@ def _draft_due(
         elif step.kind == "follow_up" and state != "resolved":
             reason = f"the case is {state}"
         elif step.kind == "payment_reminder" and (
-            state not in OPEN or _paid(facts.get(step.case_id) or {})
+            state not in OPEN_CASE_STATES or _paid(facts.get(step.case_id) or {})
         ):
             reason = "the invoice is paid or the case is closed"
         rules = settings.get(kinds.get(step.case_id, "")) or settings_for(

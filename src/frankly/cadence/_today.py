@@ -17,6 +17,9 @@ from frankly.playbooks.cadence_texts import fill, texts
 from frankly.store import Database, utcnow
 from frankly.store.cadence_models import Review, ScheduledStep
 from frankly.store.models import (
+    LIVE_CASE_STATES,
+    OPEN_CASE_STATES,
+    OWED_COMMITMENT_STATUSES,
     Agent,
     Case,
     Commitment,
@@ -24,10 +27,11 @@ from frankly.store.models import (
     Event,
     Message,
     UTCDateTime,
+    update_sent_since,
 )
 
 # The reasons a case is on the list, most urgent first.
-KINDS = (
+ROW_KINDS = (
     "tell_now",  # a fact broke a promise since we last wrote
     "missed",  # a promised update is overdue
     "late_to_tell",  # no first notice and the playbook's window has passed
@@ -63,7 +67,6 @@ GROUPS = {
     "incident_follow_up": "follow_ups",
     "incident_review": "reviews",
 }
-OPEN = ("open", "notified", "resolving")
 # Message statuses that put a case on the list whatever its state (a failure, a draft).
 WAITING = ("failed", "draft", "approved")
 # Ids per IN (...) list: well under the 65,535 parameters PostgreSQL takes in one query.
@@ -96,7 +99,7 @@ class Row:
 
     @property
     def urgency(self) -> int:
-        return KINDS.index(INCIDENT_KINDS.get(self.kind, self.kind))
+        return ROW_KINDS.index(INCIDENT_KINDS.get(self.kind, self.kind))
 
     @property
     def alarm(self) -> bool:
@@ -365,7 +368,7 @@ def _queries(everyone: bool) -> _Queries:
             pending.label("pending"),
             unanswered.label("unanswered"),
         )
-        .where(Case.state.in_(OPEN), *mine)
+        .where(Case.state.in_(OPEN_CASE_STATES), *mine)
         .order_by(Case.id)
     )
     came = select(reply.id, func.coalesce(reply.received_at, reply.created_at)).where(
@@ -374,22 +377,12 @@ def _queries(everyone: bool) -> _Queries:
     triggers = (
         select(Event.case_id, Event.at, Event.payload)
         .join(Case, Case.id == Event.case_id)
-        .where(Event.kind == "trigger_fired", Case.state.in_(OPEN), *mine)
+        .where(Event.kind == "trigger_fired", Case.state.in_(OPEN_CASE_STATES), *mine)
         .order_by(Event.id)
     )
     # A promise that fell due is still owed only if nothing went out since: asked here (an
     # index probe each) so the promises a later message settled are not read at all.
-    sent_since = (
-        select(out.id)
-        .where(
-            out.case_id == Commitment.case_id,
-            out.direction == "out",
-            out.status == "sent",
-            out.sent_at >= Commitment.due_at,
-        )
-        .correlate_except(out)
-        .exists()
-    )
+    sent_since = update_sent_since(Commitment.case_id, Commitment.due_at)
     # Open cases' promises, and the still-open promises of resolved and followed-up cases
     # (made in a resolution or follow-up message): those are few, found by the
     # (status, due_at) index, so the closed cases of the register are not read.
@@ -405,9 +398,9 @@ def _queries(everyone: bool) -> _Queries:
         )
         .join(Case, Case.id == Commitment.case_id)
         .where(
-            or_(Case.state.in_(OPEN), Commitment.status == "open"),
+            or_(Case.state.in_(OPEN_CASE_STATES), Commitment.status == "open"),
             *mine,
-            Commitment.status.in_(("open", "missed")),
+            Commitment.status.in_(OWED_COMMITMENT_STATUSES),
             Commitment.due_at <= bindparam("horizon", type_=UTCDateTime),
             or_(Commitment.due_at >= now, ~sent_since),
         )
@@ -430,7 +423,7 @@ def _queries(everyone: bool) -> _Queries:
         .where(
             Message.status.in_(WAITING),
             Message.direction == "out",
-            Case.state.in_((*OPEN, "resolved", "followed_up")),
+            Case.state.in_(LIVE_CASE_STATES),
             *mine,
         )
         .order_by(Message.id)
@@ -878,7 +871,7 @@ def _fold(found: list[_Reason]) -> list[_Reason]:
     return listed
 
 
-_URGENCY = {kind: i for i, kind in enumerate(KINDS)}
+_URGENCY = {kind: i for i, kind in enumerate(ROW_KINDS)}
 
 
 # format_timedelta's units, largest first, and the words already made from them.

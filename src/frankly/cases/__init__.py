@@ -70,13 +70,10 @@ from frankly.cases._inbound import (
     set_contacts,
 )
 from frankly.cases._outbox import (
-    Received,
     get_message,
     list_messages,
     mark_attempt_failed,
     mark_sent,
-    receive_inbound,
-    record_chase,
     retry_message,
 )
 from frankly.cases._people import (
@@ -106,6 +103,7 @@ from frankly.cases._reads import (
     customers_by_id,
     promise_stats,
 )
+from frankly.cases._receive import Received, receive_inbound, record_chase
 from frankly.cases._remedies import (
     Remedies,
     available_remedies,

@@ -36,7 +36,16 @@ from frankly.store.cadence_models import (
     Review,
     ScheduledStep,
 )
-from frankly.store.models import Agent, Case, Commitment, Customer, Event, Message, utcnow
+from frankly.store.models import (
+    OPEN_CASE_STATES,
+    Agent,
+    Case,
+    Commitment,
+    Customer,
+    Event,
+    Message,
+    utcnow,
+)
 from frankly.text.language import detect
 
 # Stage types whose messages promise no next update: they close a conversation.
@@ -137,7 +146,7 @@ def record_milestone(
             facts["milestone"] = code
             case.facts = facts
         message = None
-        if draft_update and case.state in ("open", "notified", "resolving"):
+        if draft_update and case.state in OPEN_CASE_STATES:
             message = compose_into(session, case, "update", author, now)
             milestone.update_message_id = message.id
             if _auto_send_updates(session, case.kind):

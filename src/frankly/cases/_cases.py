@@ -29,6 +29,7 @@ from frankly.store.models import (
     FAULTS,
     LANGUAGES,
     MESSAGE_STATUSES,
+    OPEN_CASE_STATES,
     SEVERITIES,
     Agent,
     Case,
@@ -50,7 +51,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "reviewed": (),
     "cancelled": (),
 }
-OPEN_STATES = ("open", "notified", "resolving")
+# public as frankly.cases.OPEN_STATES; defined once, beside CASE_STATES
+OPEN_STATES = OPEN_CASE_STATES
 
 
 @dataclass

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from frankly.cases import validate as v
 from frankly.cases._access import Actor, check
 from frankly.cases._cases import _case
-from frankly.cases._outbox import _chase, store_inbound
+from frankly.cases._receive import _chase, store_inbound
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.store import Database
 from frankly.store.inbound_models import REVIEW_STATES, InboundReview

@@ -18,8 +18,8 @@ from frankly.check._report import Finding, Report
 from frankly.check._rules import (
     CATEGORIES,
     FAULTS,
-    KINDS,
     LEVELS,
+    RULE_KINDS,
     STAGES,
     Example,
     Rule,
@@ -32,9 +32,9 @@ from frankly.check._rules import (
 __all__ = [
     "CATEGORIES",
     "FAULTS",
-    "KINDS",
     "LEVELS",
     "RULES_ENV",
+    "RULE_KINDS",
     "STAGES",
     "Example",
     "Finding",

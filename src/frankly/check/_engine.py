@@ -717,7 +717,9 @@ def _script(ctx: Context, index: int, rule: Rule, roles: dict[str, list[Hit]]) -
     return out
 
 
-_KINDS: dict[str, Callable[[Context, int, Rule, dict[str, list[Hit]]], list[Finding]]] = {
+_CHECKERS_BY_KIND: dict[
+    str, Callable[[Context, int, Rule, dict[str, list[Hit]]], list[Finding]]
+] = {
     "existence": _existence,
     "substitution": _substitution,
     "occurrence": _occurrence,
@@ -832,7 +834,7 @@ def _handler(pack: Pack, index: int) -> _Handler:
         return _structure_check(rule)
     if rule.kind == "metric" and rule.spec["metric"] not in ("sentence_words", "caps_ratio"):
         return _readability_check(rule)
-    return _KINDS[rule.kind]
+    return _CHECKERS_BY_KIND[rule.kind]
 
 
 def _gate(pack: Pack, index: int, rule: Rule, handler: _Handler) -> tuple[int, int, bool]:

@@ -50,7 +50,7 @@ CATEGORIES: tuple[str, ...] = (
     "mirroring",
 )
 LEVELS: tuple[str, ...] = ("error", "warning", "suggestion")
-KINDS: tuple[str, ...] = (
+RULE_KINDS: tuple[str, ...] = (
     "existence",
     "substitution",
     "occurrence",

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-# Importing a command module registers its commands on ``app``.
+# Importing a command module registers its commands on ``app``, and ``frankly --help``
+# lists them in that order: keep this list in the order of the help, not sorted.
+# isort: off
 from frankly.cli import (  # noqa: F401
     _cases,
     _db,
+    worker,
+    sending,
+    inbox,
     cadence,
     check,
     draft,
@@ -15,6 +20,8 @@ from frankly.cli import (  # noqa: F401
     triage,
     users,
 )
+
+# isort: on
 from frankly.cli._app import app
 
 

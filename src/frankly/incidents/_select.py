@@ -12,10 +12,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from frankly.cases import OPEN_STATES
 from frankly.cases import validate as v
 from frankly.errors import InvalidInput
-from frankly.store.models import Case, Customer
+from frankly.store.models import OPEN_CASE_STATES, Case, Customer
 
 # Bound parameters per statement stay well under SQLite's limit (32,766).
 CHUNK = 5000
@@ -180,7 +179,7 @@ def resolve(session: Session, selection: Selection) -> list[Affected]:
 
 
 def _open_cases(session: Session, selection: Selection) -> Iterable[tuple[int, int, Any]]:
-    stmt = select(Case.customer_id, Case.id, Case.facts).where(Case.state.in_(OPEN_STATES))
+    stmt = select(Case.customer_id, Case.id, Case.facts).where(Case.state.in_(OPEN_CASE_STATES))
     if selection.kind:
         stmt = stmt.where(Case.kind == selection.kind)
     for key, value in selection.facts.items():

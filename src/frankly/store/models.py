@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
@@ -21,9 +22,10 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column, relationship
 
 from frankly import packs as _packs
 
@@ -73,11 +75,20 @@ CASE_STATES = (
     "reviewed",
     "cancelled",
 )
+# The one definition of "open" (still being worked: told or about to be) and "live" (may
+# still owe the customer a message: a follow-up, a review) among the case states.
+# Incidents have their own statuses (frankly.incidents.OPEN_STATUSES), another vocabulary.
+OPEN_CASE_STATES = ("open", "notified", "resolving")
+LIVE_CASE_STATES = (*OPEN_CASE_STATES, "resolved", "followed_up")
 ROLES = ("agent", "manager", "admin")
 DIRECTIONS = ("out", "in")
 CHANNELS = ("email", "sms", "phone", "chat")
 MESSAGE_STATUSES = ("draft", "approved", "queued", "sent", "failed", "received")
 COMMITMENT_STATUSES = ("proposed", "open", "kept", "missed", "cancelled")
+# A promised update that may still be owed: open, or missed and not yet made up for (see
+# ``update_sent_since``); and the settled ones, which count in the kept-promise figures.
+OWED_COMMITMENT_STATUSES = ("open", "missed")
+SETTLED_COMMITMENT_STATUSES = ("kept", "missed")
 
 
 class Agent(Base):
@@ -348,6 +359,27 @@ class TrailStart(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_event_before: Mapped[int] = mapped_column(Integer, default=0)
     last_message_before: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def update_sent_since(
+    case_id: Any, since: Any, *, until: dt.datetime | None = None
+) -> ColumnElement[bool]:
+    """Whether a message went out on the case at or after ``since`` (up to ``until``).
+
+    The one rule for "a promised update that fell due is still owed": only while nothing
+    went out since its due time. ``case_id`` and ``since`` are values or columns of the
+    enclosing query (``Commitment.case_id``, ``Commitment.due_at``).
+    """
+    out = aliased(Message)
+    conditions = [
+        out.case_id == case_id,
+        out.direction == "out",
+        out.status == "sent",
+        out.sent_at >= since,
+    ]
+    if until is not None:
+        conditions.append(out.sent_at <= until)
+    return select(out.id).where(*conditions).correlate_except(out).exists()
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -17,7 +17,7 @@ from frankly.text._profiles import Profile, profile, profiles
 
 PLACEHOLDER = "_"
 
-KINDS = ("date", "time", "amount", "number", "phone", "email", "url", "quote")
+SPAN_KINDS = ("date", "time", "amount", "number", "phone", "email", "url", "quote")
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 # Every pattern below starts with a literal or a character class, so the regex engine can
@@ -33,7 +33,7 @@ _TIME_ENDINGS = ("am", "pm", "a.m.", "p.m.", "h", "hrs", "horas", "mañana", "ta
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A masked stretch of text and what it is (one of ``KINDS``)."""
+    """A masked stretch of text and what it is (one of ``SPAN_KINDS``)."""
 
     start: int
     end: int
@@ -313,8 +313,8 @@ def mask(text: str, lang: str) -> str:
 
 
 __all__ = [
-    "KINDS",
     "PLACEHOLDER",
+    "SPAN_KINDS",
     "Span",
     "date_word_spans",
     "mask",

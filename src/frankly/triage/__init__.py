@@ -7,7 +7,7 @@ the person answering. Pure and thread-safe; lexicons and models load once, on fi
 ``load()``.
 """
 
-from frankly.triage._data import EMOTIONS, KINDS, LEVELS, RISKS, TriageDataError
+from frankly.triage._data import EMOTIONS, ISSUE_KINDS, LEVELS, RISKS, TriageDataError
 from frankly.triage._report import (
     Advice,
     Anger,
@@ -24,7 +24,7 @@ from frankly.triage._triage import load, supported_languages, triage
 
 __all__ = [
     "EMOTIONS",
-    "KINDS",
+    "ISSUE_KINDS",
     "LEVELS",
     "RISKS",
     "Advice",

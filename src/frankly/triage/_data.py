@@ -27,7 +27,7 @@ SCHEMA_DIR = DATA_DIR / "schema"
 FILES = ("lexicon.yml", "kinds.yml", "risks.yml", "advice.yml")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-KINDS = (
+ISSUE_KINDS = (
     "late_delivery",
     "wrong_item",
     "defective_product",

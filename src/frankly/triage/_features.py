@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Iterable
 
-from frankly.triage._data import CUE_CATEGORIES, KINDS
+from frankly.triage._data import CUE_CATEGORIES, ISSUE_KINDS
 from frankly.triage._lexicon import Hit
 
 _RISK_FEATURES = ("churn", "legal", "public", "repeat", "urgency")
@@ -22,7 +22,7 @@ _STYLE = ("exclaim", "multi_exclaim", "question", "caps_ratio", "caps_words", "l
 
 SHARED_NAMES: tuple[str, ...] = (
     tuple(f"cue:{name}" for name in CUE_CATEGORIES)
-    + tuple(f"kind:{name}" for name in KINDS)
+    + tuple(f"kind:{name}" for name in ISSUE_KINDS)
     + tuple(f"risk:{name}" for name in _RISK_FEATURES)
     + tuple(f"style:{name}" for name in _STYLE)
 )

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from frankly import packs
-from frankly.triage._data import EMOTIONS, KINDS, TriageDataError
+from frankly.triage._data import EMOTIONS, ISSUE_KINDS, TriageDataError
 from frankly.triage._features import SHARED_NAMES
 
 MODEL_DIR = packs.builtin_dir() / "en" / "triage" / "model"
@@ -29,7 +29,7 @@ HEADS: tuple[str, ...] = (
     "complaint",
     "anger",
     *(f"emotion:{name}" for name in EMOTIONS),
-    *(f"kind:{name}" for name in KINDS),
+    *(f"kind:{name}" for name in ISSUE_KINDS),
 )
 _KIND_SLICE = slice(2 + len(EMOTIONS), len(HEADS))
 
@@ -90,7 +90,7 @@ class Model:
             complaint=float(binary[0]),
             anger=float(binary[1]),
             emotions={name: float(binary[2 + i]) for i, name in enumerate(EMOTIONS)},
-            kinds={name: float(kinds[i]) for i, name in enumerate(KINDS)},
+            kinds={name: float(kinds[i]) for i, name in enumerate(ISSUE_KINDS)},
         )
 
 
