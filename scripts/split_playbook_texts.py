@@ -138,9 +138,7 @@ class Splitter:
                 for value_key, labels in _entries(choices):
                     for lang_key, label in _entries(labels):
                         path = ["facts", name, "choices", value_key.value]
-                        self.texts[lang_key.value].append(
-                            (path, self._text(lang_key, label, path))
-                        )
+                        self.texts[lang_key.value].append((path, self._text(lang_key, label, path)))
         for name in ("steps", "remedies"):
             for item in _entry(self.root, name)[1].value:
                 item_id = _entry(item, "id")[1].value
@@ -214,7 +212,7 @@ def _shifted(lines: list[str], shift: int, *, first: bool) -> str:
         elif shift >= 0:
             out.append(" " * shift + line)
         else:
-            if line[: -shift].strip():
+            if line[:-shift].strip():
                 raise SplitError(f"cannot re-indent {line!r}")
             out.append(line[-shift:])
     return "\n".join(out)

@@ -1010,7 +1010,11 @@ def load_library(
     """
     dirs = [Path(d) for d in (extra_dirs or [])] + config.extra_dirs(ENV_DIRS)
     return _cached_library(
-        tuple(str(d.resolve()) for d in dirs), _stamp(dirs), tuple(uploads or ())
+        tuple(str(d.resolve()) for d in dirs),
+        _stamp(dirs),
+        tuple(uploads or ()),
+        # The installed packs: the built-ins' texts are theirs.
+        packs.stamp(),
     )
 
 
@@ -1026,7 +1030,10 @@ def _stamp(dirs: Sequence[Path]) -> tuple[float, ...]:
 
 @functools.lru_cache(maxsize=16)
 def _cached_library(
-    dirs: tuple[str, ...], stamp: tuple[float, ...], uploads: tuple[tuple[str, str], ...] = ()
+    dirs: tuple[str, ...],
+    stamp: tuple[float, ...],
+    uploads: tuple[tuple[str, str], ...] = (),
+    pack_dirs: tuple[str, ...] = (),
 ) -> Library:
     library, problems = _library([Path(d) for d in dirs], uploads=uploads)
     if problems:
