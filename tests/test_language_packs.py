@@ -29,6 +29,8 @@ from frankly.store import LANGUAGES, Database
 from frankly.web import auth as web_auth
 from frankly.web import create_app
 
+from .helpers import facts_for
+
 BUILTIN = packs.builtin_dir()
 GOOD = Path(__file__).parent / "data" / "good_playbooks"
 PASSWORD = "correct horse battery"
@@ -234,3 +236,29 @@ def test_the_interface_speaks_the_new_language(french: Path, sqlite_db: Database
     finally:
         loop.run_until_complete(client.aclose())
         loop.close()
+
+
+def test_a_new_language_adds_a_built_in_playbooks_texts(french: Path, sqlite_db: Database) -> None:
+    # The whole of wrong_item's texts in French, in the pack: no built-in file is edited.
+    english = (BUILTIN / "en" / "playbooks" / "wrong_item.yml").read_text(encoding="utf-8")
+    (french / "playbooks" / "wrong_item.yml").write_text(
+        english.replace("Dear {{ customer.first_name }},", "Bonjour {{ customer.first_name }},"),
+        encoding="utf-8",
+    )
+    from frankly.playbooks import get_playbook
+
+    assert get_playbook("wrong_item").languages == ("en", "es", "fr")
+    assert get_playbook("late_delivery").languages == ("en", "es")
+    customer = cases.add_customer(
+        sqlite_db, name="Claire Martin", email="claire@example.fr", language="fr"
+    )
+    case = cases.open_case(
+        sqlite_db,
+        customer_id=customer.id,
+        kind="wrong_item",
+        title="Mauvais article",
+        facts=facts_for("wrong_item"),
+        owner_id=cases.add_agent(sqlite_db, name="Paul Durand", email="paul@example.fr").id,
+    )
+    made = draft(cases.show_case(sqlite_db, case.id), "first_notice", now=NOW)
+    assert made.body.startswith("Bonjour Claire,")

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from frankly import cases, config
 from frankly.cli import app as cli_app
 from frankly.errors import InvalidInput
-from frankly.playbooks import UnknownPlaybook, builtin_dir
+from frankly.playbooks import UnknownPlaybook
 from frankly.store import Database
 from frankly.web import auth as web_auth
 from frankly.web import create_app
@@ -27,8 +27,13 @@ from .test_web import PASSWORD, Client
 KIND = "broken_pallet"
 
 
+# A business's own playbook, texts inline: the built-in wrong_item as it was written before
+# its texts moved to the language packs.
+INLINE = Path(__file__).parent / "data" / "inline_playbooks" / "wrong_item.yml"
+
+
 def _source(title: str = "Broken pallet") -> str:
-    text = (builtin_dir() / "wrong_item.yml").read_text(encoding="utf-8")
+    text = INLINE.read_text(encoding="utf-8")
     text = text.replace("id: wrong_item", f"id: {KIND}", 1)
     return text.replace("  en: Wrong item sent", f"  en: {title}", 1)
 

@@ -174,7 +174,8 @@ def test_a_users_folder_adds_playbooks_and_overrides_builtins(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shutil.copy(GOOD / "missed_visit.yml", tmp_path)
-    source = (load_library().get("late_delivery").source or Path()).read_text(encoding="utf-8")
+    # A business's copy of a built-in, texts inline: it keeps its own words.
+    source = (DATA / "inline_playbooks" / "late_delivery.yml").read_text(encoding="utf-8")
     (tmp_path / "late_delivery.yml").write_text(
         source.replace("en: Late delivery", "en: Late delivery (our way)"), encoding="utf-8"
     )

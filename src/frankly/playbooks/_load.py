@@ -107,6 +107,10 @@ class _Doc:
             self.data: Any = loader.construct_document(self.node) if self.node is not None else None
         finally:
             loader.dispose()
+        # Texts merged in from language packs: (path here, language) -> (pack file, path
+        # there), and the pack file of each language merged, so problems name the pack.
+        self.origins: dict[tuple[Any, ...], tuple[_Doc, list[Any]]] = {}
+        self.packs: dict[str, _Doc] = {}
 
     def node_at(self, path: Sequence[Any]) -> tuple[yaml.Node | None, yaml.Node | None]:
         """(key node, value node) at ``path``; the deepest reached when it goes missing."""
@@ -142,8 +146,26 @@ class _Doc:
         base = node.start_mark.line + (1 if block else 0)
         return base + (lineno or 1)
 
+    def locate(self, path: Sequence[Any]) -> tuple[_Doc, list[Any]]:
+        """The file that holds ``path`` and the path there: a text merged from a language
+        pack is found in the pack's file, everything else in this one."""
+        for end in range(len(path), 0, -1):
+            hit = self.origins.get(tuple(path[:end]))
+            if hit is not None:
+                return hit[0], [*hit[1], *path[end:]]
+        return self, list(path)
+
+    def where(self, path: Sequence[Any]) -> tuple[str, int | None]:
+        """(file, line) of ``path``, in the pack's file for a text a pack supplied."""
+        doc, inner = self.locate(path)
+        return doc.display, doc.line(inner)
+
+    def template_where(self, path: Sequence[Any], lineno: int | None) -> tuple[str, int | None]:
+        doc, inner = self.locate(path)
+        return doc.display, doc.template_line(inner, lineno)
+
     def problem(self, path: Sequence[Any], reason: str) -> Problem:
-        return Problem(self.display, self.line(path), reason)
+        return Problem(*self.where(path), reason)
 
 
 def _open(
@@ -257,13 +279,21 @@ def _pack_policies(problems: list[Problem]) -> dict[str, dict[str, dict[str, str
     )
 
 
-def _pack_translations(playbook_id: str) -> list[tuple[str, Path]]:
-    """The packs' texts for one playbook: (language, ``<lang>/playbooks/<id>.yml``)."""
+def _pack_translations(playbook_id: str, inline: bool) -> list[tuple[str, Path]]:
+    """The packs' texts for one playbook: (language, ``<lang>/playbooks/<id>.yml``).
+
+    A playbook that holds its texts inline takes texts only from the business's packs
+    (``FRANKLY_LANGUAGE_DIRS``): the built-in packs' texts are written for the built-in
+    playbooks, and a business's own playbook of the same kind keeps its own words.
+    """
+    shipped = packs.builtin_dir()
     found = []
     for lang in packs.languages():
-        path = packs.pack_file(lang, f"playbooks/{playbook_id}.yml")
-        if path is not None:
-            found.append((lang, path))
+        files = packs.pack_files(lang, f"playbooks/{playbook_id}.yml")
+        if inline:
+            files = [path for path in files if not path.is_relative_to(shipped)]
+        if files:
+            found.append((lang, files[-1]))
     return found
 
 
@@ -281,43 +311,99 @@ def _translate(doc: _Doc, problems: list[Problem]) -> None:
         remedies: {remedy_id: text}
         stages: {first_notice: {email: {subject: ..., body: ...}, sms: ..., call: {...}}}
 
-    The merged playbook is then checked like any other: a text missing in the pack's
-    language is reported.
+    A playbook may hold no texts at all (the built-ins do not): then every language comes
+    from the packs, in the packs' order (English first). The merged playbook is checked like
+    any other, and a problem in a text a pack supplied names the pack's file and line.
     """
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         return
-    for lang, path in _pack_translations(data["id"]):
-        try:
-            texts = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-        except (OSError, yaml.YAMLError) as exc:
-            problems.append(Problem(str(path), None, f"cannot read the playbook texts: {exc}"))
+    _expand_choices(data)
+    for lang, path in _pack_translations(data["id"], inline="title" in data):
+        pack = _open(path, str(path), problems)
+        if pack is None:
             continue
-        if not isinstance(texts, dict) or texts.get("id") != data["id"]:
-            problems.append(Problem(str(path), 1, f"must be a mapping whose id is {data['id']!r}"))
+        found = _schema_problems(pack, "playbookTexts")
+        if not found and pack.data["id"] != data["id"]:
+            found = [
+                pack.problem(
+                    ["id"], f"the texts of {pack.data['id']!r} in a file for {data['id']!r}"
+                )
+            ]
+        problems.extend(found)
+        if not found:
+            _merge_texts(doc, lang, pack, problems)
+
+
+def _expand_choices(data: dict[str, Any]) -> None:
+    """A choice fact may list its values alone (their words in the packs): make each a
+    mapping of words per language, as if written inline."""
+    facts = data.get("facts")
+    if not isinstance(facts, dict):
+        return
+    for fact in facts.values():
+        if isinstance(fact, dict) and isinstance(fact.get("choices"), list):
+            fact["choices"] = {value: {} for value in fact["choices"] if isinstance(value, str)}
+
+
+def _merge_texts(doc: _Doc, lang: str, pack: _Doc, problems: list[Problem]) -> None:
+    """Put one pack file's texts (already checked against its schema) into the playbook."""
+    data, texts = doc.data, pack.data
+    doc.packs[lang] = pack
+
+    def put(
+        holder: dict[str, Any], key: str, path: list[Any], value: Any, there: list[Any]
+    ) -> None:
+        target = holder.setdefault(key, {})
+        if isinstance(target, dict):
+            target[lang] = value
+            doc.origins[(*path, key, lang)] = (pack, there)
+
+    def stray(there: list[Any], what: str) -> None:
+        problems.append(pack.problem(there, f"the playbook {data['id']!r} has no {what}"))
+
+    for name in ("title", "description", "problem"):
+        if name in texts:
+            put(data, name, [], texts[name], [name])
+    facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
+    for name, fact in (texts.get("facts") or {}).items():
+        target = facts.get(name)
+        if not isinstance(target, dict):
+            stray(["facts", name], f"fact {name!r}")
             continue
-        for name in ("title", "description", "problem"):
-            if name in texts and isinstance(data.get(name), dict):
-                data[name][lang] = texts[name]
-        for name, fact in (texts.get("facts") or {}).items():
-            target = (data.get("facts") or {}).get(name)
-            if not isinstance(target, dict) or not isinstance(fact, dict):
+        if "question" in fact:
+            put(target, "question", ["facts", name], fact["question"], ["facts", name, "question"])
+        choices: dict[str, Any] = (
+            target["choices"] if isinstance(target.get("choices"), dict) else {}
+        )
+        for value, label in (fact.get("choices") or {}).items():
+            if value not in choices:
+                stray(["facts", name, "choices", value], f"choice {value!r} for the fact {name!r}")
                 continue
-            if "question" in fact and isinstance(target.get("question"), dict):
-                target["question"][lang] = fact["question"]
-            for value, label in (fact.get("choices") or {}).items():
-                labels = (target.get("choices") or {}).get(value)
-                if isinstance(labels, dict):
-                    labels[lang] = label
-        for name in ("steps", "remedies"):
-            by_id = texts.get(name) or {}
-            for item in data.get(name) or []:
-                if isinstance(item, dict) and item.get("id") in by_id:
-                    item["text"][lang] = by_id[item["id"]]
-        for stage_id, stage_texts in (texts.get("stages") or {}).items():
-            stage = (data.get("stages") or {}).get(stage_id)
-            if isinstance(stage, dict):
-                stage[lang] = stage_texts
+            put(
+                choices, value, ["facts", name, "choices"], label, ["facts", name, "choices", value]
+            )
+    for name, what in (("steps", "step"), ("remedies", "remedy")):
+        items = data.get(name) if isinstance(data.get(name), list) else []
+        index = {item.get("id"): i for i, item in enumerate(items) if isinstance(item, dict)}
+        for item_id, text in (texts.get(name) or {}).items():
+            if item_id not in index:
+                stray([name, item_id], f"{what} {item_id!r}")
+                continue
+            i = index[item_id]
+            put(items[i], "text", [name, i], text, [name, item_id])
+    stages = data.get("stages") if isinstance(data.get("stages"), dict) else {}
+    for stage_id, stage_texts in (texts.get("stages") or {}).items():
+        stage = stages.get(stage_id)
+        if not isinstance(stage, dict):
+            stray(["stages", stage_id], f"stage {stage_id!r}")
+            continue
+        body = dict(stage_texts)
+        if "description" in body:
+            there = ["stages", stage_id, "description"]
+            put(stage, "description", ["stages", stage_id], body.pop("description"), there)
+        stage[lang] = body
+        doc.origins[("stages", stage_id, lang)] = (pack, ["stages", stage_id])
 
 
 def _load_policies(
@@ -349,7 +435,9 @@ def _check_texts(
         return
     for lang in languages:
         if lang not in value:
-            out.append(doc.problem(path, f"{'.'.join(map(str, path))} has no {lang!r} text"))
+            out.append(
+                _missing(doc, path, lang, f"{'.'.join(map(str, path))} has no {lang!r} text")
+            )
     for lang in value:
         if lang not in languages:
             out.append(
@@ -358,6 +446,31 @@ def _check_texts(
                     f"{'.'.join(map(str, path))} has {lang!r} text but the title has no {lang!r}",
                 )
             )
+
+
+def _missing(doc: _Doc, path: list[Any], lang: str, reason: str) -> Problem:
+    """A text missing in ``lang``: named in that language's pack file when a pack gave the
+    playbook its other texts in it (where the translator adds it), else in the playbook."""
+    pack = doc.packs.get(lang)
+    if pack is None:
+        return doc.problem(path, reason)
+    there = _pack_path(doc.data, path)
+    return Problem(
+        pack.display,
+        pack.line(there),
+        f"{'.'.join(map(str, there))} has no text for the playbook {doc.data['id']!r} "
+        f"(needed in every language of its title)",
+    )
+
+
+def _pack_path(data: dict[str, Any], path: list[Any]) -> list[Any]:
+    """Where a pack's file holds the text at ``path`` (a path in the playbook, no language)."""
+    if path and path[0] in ("steps", "remedies") and len(path) > 1:
+        item = data[path[0]][path[1]]
+        return [path[0], item.get("id") if isinstance(item, dict) else path[1]]
+    if path and path[0] == "stages":
+        return path[:2]
+    return path
 
 
 def _check_template(
@@ -376,8 +489,7 @@ def _check_template(
     except TemplateSyntaxError as exc:
         out.append(
             Problem(
-                doc.display,
-                doc.template_line(path, exc.lineno),
+                *doc.template_where(path, exc.lineno),
                 f"template syntax error in {where}: {exc.message}",
             )
         )
@@ -385,8 +497,7 @@ def _check_template(
     for lineno, sentence in unguarded:
         out.append(
             Problem(
-                doc.display,
-                doc.template_line(path, lineno),
+                *doc.template_where(path, lineno),
                 f"the template {where} states an action or a check ({sentence!r}) without a "
                 "condition on what the case records: wrap it in {% if FACT %} (a fact that "
                 "records it), {% if changes %} (the review's changes) or {% if chosen %}",
@@ -395,8 +506,7 @@ def _check_template(
     for name in sorted(names - CONTEXT_NAMES - fact_names):
         out.append(
             Problem(
-                doc.display,
-                doc.template_line(path, _find_line(source, name)),
+                *doc.template_where(path, _find_line(source, name)),
                 f"the template {where} uses {name!r}, which is not a fact of this playbook "
                 f"(facts: {', '.join(sorted(fact_names)) or 'none'})",
             )
@@ -404,16 +514,14 @@ def _check_template(
     for name in sorted(facts - fact_names):
         out.append(
             Problem(
-                doc.display,
-                doc.template_line(path, _find_line(source, name)),
+                *doc.template_where(path, _find_line(source, name)),
                 f"the template {where} uses facts.{name}, which is not a fact of this playbook",
             )
         )
     for name in sorted(policies - policy_ids):
         out.append(
             Problem(
-                doc.display,
-                doc.template_line(path, _find_line(source, name)),
+                *doc.template_where(path, _find_line(source, name)),
                 f"the template {where} quotes policy.{name}, which the playbook does not list "
                 "under policies",
             )
@@ -606,7 +714,9 @@ def _semantic_problems(
             )
         for lang in languages:
             if lang not in stage:
-                out.append(doc.problem(["stages", stage_id], f"stage {stage_id!r} has no {lang!r}"))
+                out.append(
+                    _missing(doc, ["stages", stage_id], lang, f"stage {stage_id!r} has no {lang!r}")
+                )
         for key in stage:
             if key not in ("type", "next_update_after", "description", "requires") and (
                 key not in languages
@@ -733,14 +843,13 @@ def _build(doc: _Doc, builtin: bool) -> Playbook:
             description=dict(s.get("description") or {}),
             requires=tuple(s.get("requires") or ()),
         )
-    lines = {}
-    for stage_id in stages:
-        for lang in languages:
-            lines[f"{stage_id}.{lang}.sms"] = doc.line(["stages", stage_id, lang, "sms"]) or 0
-            for channel in CHANNELS:
-                lines[f"{stage_id}.{lang}.{channel}"] = (
-                    doc.line(["stages", stage_id, lang, channel]) or 0
-                )
+    # The line in the file that holds each template: the playbook's, or a pack's.
+    lines = {
+        f"{stage_id}.{lang}.{channel}": doc.where(["stages", stage_id, lang, channel])[1] or 0
+        for stage_id in stages
+        for lang in languages
+        for channel in CHANNELS
+    }
     return Playbook(
         id=data["id"],
         title=dict(data["title"]),
@@ -761,14 +870,14 @@ def _build(doc: _Doc, builtin: bool) -> Playbook:
 
 
 def _sms_problems(
-    playbook: Playbook, library: Library, display: str, channels: Sequence[str]
+    playbook: Playbook, library: Library, doc: _Doc, channels: Sequence[str]
 ) -> list[Problem]:
     """Render stages with typical values: each must render, and an SMS fit 320 characters."""
     out: list[Problem] = []
     for stage in playbook.stages.values():
         for lang in playbook.languages:
             for channel in channels:
-                line = playbook.lines.get(f"{stage.id}.{lang}.{channel}") or None
+                display, line = doc.where(["stages", stage.id, lang, channel])
                 try:
                     rendered = render_sample(playbook, library, stage.id, channel, lang)
                 except Exception as exc:  # any template error becomes a problem, not a crash
@@ -823,7 +932,7 @@ def _load_sources(
         if doc is None:
             continue
         _translate(doc, problems)
-        local = _schema_problems(doc)
+        local = _schema_problems(doc, "completePlaybook")
         if not local:
             local = _semantic_problems(doc, shell.languages, shell.policies, thorough)
         if local:
@@ -837,7 +946,7 @@ def _load_sources(
             continue
         # Loading renders the SMS only (its length matters); validating renders every channel.
         channels = CHANNELS if thorough else ("sms",)
-        rendered = _sms_problems(playbook, shell, display, channels)
+        rendered = _sms_problems(playbook, shell, doc, channels)
         if rendered:
             problems.extend(rendered)
             continue
@@ -901,7 +1010,11 @@ def load_library(
     """
     dirs = [Path(d) for d in (extra_dirs or [])] + config.extra_dirs(ENV_DIRS)
     return _cached_library(
-        tuple(str(d.resolve()) for d in dirs), _stamp(dirs), tuple(uploads or ())
+        tuple(str(d.resolve()) for d in dirs),
+        _stamp(dirs),
+        tuple(uploads or ()),
+        # The installed packs: the built-ins' texts are theirs.
+        packs.stamp(),
     )
 
 
@@ -917,7 +1030,10 @@ def _stamp(dirs: Sequence[Path]) -> tuple[float, ...]:
 
 @functools.lru_cache(maxsize=16)
 def _cached_library(
-    dirs: tuple[str, ...], stamp: tuple[float, ...], uploads: tuple[tuple[str, str], ...] = ()
+    dirs: tuple[str, ...],
+    stamp: tuple[float, ...],
+    uploads: tuple[tuple[str, str], ...] = (),
+    pack_dirs: tuple[str, ...] = (),
 ) -> Library:
     library, problems = _library([Path(d) for d in dirs], uploads=uploads)
     if problems:
