@@ -194,3 +194,21 @@ def test_old_uploads_in_the_data_folder_are_imported_once(
     (change,) = cases.playbook_changes(use_db)
     assert change["action"] == "import" and change["kind"] == KIND
     _open(use_db, people)
+
+
+def test_a_built_in_opens_in_the_editor_with_its_words_and_uploads_unchanged(
+    sqlite_db: Database,
+) -> None:
+    """The built-ins keep their words in the language packs; the editor shows them inline,
+    and that text, uploaded as it is, loads to the same playbook."""
+    library = cases.playbook_library(sqlite_db)
+    for built_in in library:
+        source = cases.playbook_source(sqlite_db, built_in.id)
+        assert "title:" in source and "\n  en:" in source, built_in.id
+        valid, problems = cases.check_playbook(sqlite_db, source)
+        assert problems == [] and [p.id for p in valid] == [built_in.id]
+        again, before = valid[0].to_dict(), built_in.to_dict()
+        for origin in ("builtin", "uploaded", "source"):
+            again.pop(origin, None)
+            before.pop(origin, None)
+        assert again == before, built_in.id

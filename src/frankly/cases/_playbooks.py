@@ -18,6 +18,7 @@ yet imports them (an ``import`` change each) and from then on the database is th
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import logging
 import threading
@@ -30,7 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from frankly import config
+from frankly import config, packs
 from frankly.cases._access import ROLE_RANK, Actor, NotAllowed, resolve
 from frankly.errors import InvalidInput, NotFound
 from frankly.playbooks import (
@@ -152,8 +153,53 @@ def playbook_source(db: Database, kind: str) -> str:
     if playbook.uploaded_text is not None:
         return playbook.uploaded_text
     if playbook.source is not None:
-        return playbook.source.read_text(encoding="utf-8")
+        text = playbook.source.read_text(encoding="utf-8")
+        structure = yaml.safe_load(text)
+        if isinstance(structure, dict) and "title" not in structure:
+            # A structure-only file: its words are in the language packs. The editor shows
+            # the whole playbook, words inline, so a manager can change them in one upload.
+            return _with_pack_texts(kind, structure)
+        return text
     raise NotFound(f"The playbook {kind!r} has no text to show")  # pragma: no cover
+
+
+def _with_pack_texts(kind: str, structure: dict[str, Any]) -> str:
+    """A structure-only playbook with every installed pack's texts written inline."""
+    data = copy.deepcopy(structure)
+    for lang in packs.languages_with(f"playbooks/{kind}.yml"):
+        found = packs.pack_file(lang, f"playbooks/{kind}.yml")
+        texts = yaml.safe_load(found.read_text(encoding="utf-8")) if found else None
+        if not isinstance(texts, dict):
+            continue
+        for name in ("title", "description", "problem"):
+            if name in texts:
+                data.setdefault(name, {})[lang] = texts[name]
+        for name, fact in (texts.get("facts") or {}).items():
+            target = data.get("facts", {}).get(name)
+            if target is None:
+                continue
+            if "question" in fact:
+                target.setdefault("question", {})[lang] = fact["question"]
+            if isinstance(target.get("choices"), list):
+                target["choices"] = {value: {} for value in target["choices"]}
+            for value, label in (fact.get("choices") or {}).items():
+                target.setdefault("choices", {}).setdefault(value, {})[lang] = label
+        for name in ("steps", "remedies"):
+            for item in data.get(name, []):
+                if item.get("id") in (texts.get(name) or {}):
+                    item.setdefault("text", {})[lang] = texts[name][item["id"]]
+        for stage_id, stage in (data.get("stages") or {}).items():
+            body = dict((texts.get("stages") or {}).get(stage_id) or {})
+            if "description" in body:
+                stage.setdefault("description", {})[lang] = body.pop("description")
+            if body:
+                stage[lang] = body
+    header = (
+        f"# The built-in playbook {kind}, with the words of every installed language\n"
+        "# written inline. Uploading it makes your own copy; the built-in file and the\n"
+        "# language packs stay as they are.\n"
+    )
+    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
 def check_playbook(db: Database, source: str) -> tuple[list[Playbook], list[Problem]]:
