@@ -346,19 +346,17 @@ def compose_and_approve(
     language: str | None = None,
     author: str = "system",
     actor: Actor = None,
-    next_update_at: dt.datetime | None = None,
-    promise_from: str | None = None,
-    override: bool = False,
-    override_reason: str | None = None,
-    library: Any = None,
     at: dt.datetime | None = None,
+    **gate: Any,
 ) -> Approval:
     """Save the composer's text as the draft keyed ``client_key`` and approve it.
 
     The key is the composer's (one per draft shown): the same key posted twice (a
     double-click, a retried request, two tabs racing) yields one message; the later
     posts get the first one's result with ``repeated`` set. A draft the gate refused is
-    updated with the new text when the agent posts again with the same key.
+    updated with the new text when the agent posts again with the same key. ``gate``
+    is what ``approve`` takes (``next_update_at``, ``promise_from``, ``override``,
+    ``override_reason``, ``library``).
     """
     key = v.text(client_key, "client_key", max_length=64)
     v.choice(channel, CHANNELS, "channel")
@@ -369,18 +367,7 @@ def compose_and_approve(
         db, case_id, key, body, subject, channel, stage, language, author, now, actor
     )
     try:
-        return approve(
-            db,
-            message_id,
-            author=author,
-            actor=actor,
-            next_update_at=next_update_at,
-            promise_from=promise_from,
-            override=override,
-            override_reason=override_reason,
-            library=library,
-            at=now,
-        )
+        return approve(db, message_id, author=author, actor=actor, at=now, **gate)
     except AlreadySent:
         with db.reading() as session:
             message = session.get(Message, message_id)
