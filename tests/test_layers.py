@@ -48,6 +48,41 @@ def test_frankly_check_on_the_command_line_does_not_load_sqlalchemy(tmp_path: Pa
     assert _run(code, tmp_path) == "True False False"
 
 
+def test_the_fast_path_of_frankly_check_answers_as_the_whole_command_does(
+    tmp_path: Path,
+) -> None:
+    """``main`` registers only ``check`` for ``frankly check``: same output, same exit code,
+    and the other commands' modules stay unloaded."""
+    from typer.testing import CliRunner
+
+    from frankly.cli import app
+
+    draft = tmp_path / "draft.txt"
+    draft.write_text("Mistakes were made. We will update you soon!!!\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "100", "NO_COLOR": "1"}
+    code = (
+        "import sys\n"
+        "sys.argv = ['frankly', 'check', sys.argv[1]]\n"
+        "from frankly.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print('LOADED', 'frankly.cli.cadence' in sys.modules, file=sys.stderr)\n"
+    )
+    fast = subprocess.run(
+        [sys.executable, "-c", code, str(draft)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    whole = CliRunner().invoke(app, ["check", str(draft)], env={"COLUMNS": "100"})
+    assert fast.returncode == whole.exit_code
+    assert "[evasive-passive]" in fast.stdout and fast.stdout == whole.stdout
+    assert "LOADED False" in fast.stderr
+
+
 def _deferred_imports_without_a_reason() -> list[str]:
     found: list[str] = []
     for path in sorted((SRC / "frankly").rglob("*.py")):
