@@ -83,6 +83,104 @@ def test_the_fast_path_of_frankly_check_answers_as_the_whole_command_does(
     assert "LOADED False" in fast.stderr
 
 
+def _fast(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    code = (
+        "import sys\n"
+        "sys.argv = ['frankly', 'check', *sys.argv[1:]]\n"
+        "from frankly.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    loaded = [m for m in ('typer', 'click', 'pydantic', 'rich') if m in sys.modules]\n"
+        "    print('LOADED', *loaded, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "100"}
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        input=stdin,
+        timeout=120,
+    )
+
+
+def test_the_fast_path_loads_no_command_line_framework_and_keeps_every_option(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from frankly.cli import app
+
+    draft = tmp_path / "draft.txt"
+    draft.write_text("Mistakes were made. Unfortunately we will update you soon.\n", "utf-8")
+    customer = tmp_path / "customer.txt"
+    customer.write_text("Where is my order? When will it arrive?\n", encoding="utf-8")
+    args = [
+        str(draft),
+        "--lang",
+        "en",
+        "--stage=first_notice",
+        "--reply-to",
+        str(customer),
+        "--min-severity",
+        "warning",
+        "--fail-on",
+        "warning",
+        "--format",
+        "json",
+    ]
+    fast = _fast(args, tmp_path)
+    whole = CliRunner().invoke(app, ["check", *args], env={"COLUMNS": "100"})
+    assert fast.returncode == whole.exit_code == 1
+    assert fast.stdout == whole.stdout and '"vague-promise"' in fast.stdout
+    assert fast.stderr.strip().endswith("LOADED")  # neither Typer, click, pydantic nor rich
+
+
+def test_the_fast_path_gives_bad_options_to_typer_and_bad_values_the_same_error(
+    tmp_path: Path,
+) -> None:
+    draft = tmp_path / "draft.txt"
+    draft.write_text("Your order is late.\n", encoding="utf-8")
+    misspelt = _fast(["--langg", "en", str(draft)], tmp_path)
+    assert misspelt.returncode == 2 and "No such option" in misspelt.stderr
+    unknown = _fast(["--lang", "xx", str(draft)], tmp_path)
+    assert unknown.returncode == 2
+    assert "Error: Unknown language 'xx'" in unknown.stderr
+    assert unknown.stderr.strip().endswith("LOADED")
+    helped = _fast(["--help"], tmp_path)
+    assert helped.returncode == 0 and "--fail-on" in helped.stdout
+    piped = _fast(["-"], tmp_path, stdin="Mistakes were made.\n")
+    assert piped.returncode == 0 and "<stdin>:1:1: warning [evasive-passive]" in piped.stdout
+
+
+def test_plain_output_is_what_rich_prints_without_a_terminal() -> None:
+    """Off a terminal the lines are written as they are; on one, rich colours the same
+    lines. Its plain rendering must be the same text, or a pipe would see other output."""
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from frankly.check import check
+    from frankly.cli._check_run import report_lines, write_lines
+
+    text = "Mistakes were made.\tWe will update you soon!!!\n[bold]Sorry[/] for any inconvenience."
+    lines = report_lines("draft [1].txt", text, check(text, lang="en"), "suggestion")
+    assert len(lines) > 5
+    plain = io.StringIO()
+    write_lines(lines, plain)
+    rendered = io.StringIO()
+    console = Console(file=rendered, force_terminal=False, width=100)
+    for line in lines:
+        styled = Text(line.text)
+        for start, end, style in line.spans:
+            styled.stylize(style, start, end)
+        console.print(styled, soft_wrap=True)
+    assert plain.getvalue() == rendered.getvalue()
+
+
 def _deferred_imports_without_a_reason() -> list[str]:
     found: list[str] = []
     for path in sorted((SRC / "frankly").rglob("*.py")):
