@@ -43,7 +43,7 @@ SNAPSHOT = {
         check_figures check_outgoing checked_figures choose_option complete_review
         compose_and_approve correct_event count_cases draft_step due_steps find_agent
         find_case_by_ref find_customer fire_trigger get_agent get_case get_customer
-        get_inbound_review get_message issue_code list_agents list_cases list_codes
+        get_inbound_review get_message insight_figures issue_code list_agents list_cases list_codes
         list_customers list_inbound_reviews list_messages list_milestones list_remedies
         list_reviews list_steps log_call mark_attempt_failed mark_sent offer_for_message
         offer_options open_case open_review override_check parse_fact_pairs promise_update
@@ -52,7 +52,7 @@ SNAPSHOT = {
         uploads_version
         record_check record_facts record_milestone redeem_code reject_inbound require
         retry_message save_draft schedule_step set_contacts settle_overdue show_case text_sha256
-        update_case verify_trail
+        update_case verify_trail week_of
         Activity CustomerHistory activity_since case_kinds customer_history customers_by_id
         promise_stats
     """,

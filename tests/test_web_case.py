@@ -4,14 +4,16 @@ Today and the public status page in the reader's language and time zone."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from frankly import cases, incidents
+from frankly import check as checker
 from frankly.store import Database, utcnow
-from frankly.web import _insights, _services
 
 from .test_web import Client, Site
 
@@ -212,13 +214,14 @@ def test_insights_adds_up_the_stored_findings_without_checking_again(
         [{"category": "jargon", "rule": "jargon.x", "severity": "warning"}],
     ]
     calls: list[str] = []
-    real = _services.check_text
-    monkeypatch.setattr(
-        _services, "check_text", lambda text, **kw: calls.append(text) or real(text, **kw)
-    )
-    before = _insights.figures(db, now=now)  # checks what has no figures yet, once
+    real = checker.check
+    # Only Insights' own checks count (the gate checks each approved message too).
+    insights = importlib.import_module("frankly.cases._insights")
+    counted = SimpleNamespace(check=lambda text, **kw: calls.append(text) or real(text, **kw))
+    monkeypatch.setattr(insights, "checker", counted)
+    before = cases.insight_figures(db, now=now)  # checks what has no figures yet, once
     checked_first = len(calls)
-    assert _insights.figures(db, now=now) == before
+    assert cases.insight_figures(db, now=now) == before
     assert len(calls) == checked_first  # the second load checks nothing
     for findings in stored:
         message = cases.add_message(
@@ -227,9 +230,9 @@ def test_insights_adds_up_the_stored_findings_without_checking_again(
         cases.approve_message(db, message.id)  # the gate stores its own figures ...
         cases.record_check(db, message.id, findings)  # ... and the latest ones count
         cases.mark_sent(db, message.id, at=now)
-    after = _insights.figures(db, now=now)
+    after = cases.insight_figures(db, now=now)
     assert len(calls) == checked_first  # the new messages' figures were stored, not re-checked
-    week = after["weeks"].index(_insights._week(now))
+    week = after["weeks"].index(cases.week_of(now))
     for category, added in (("blame", 2), ("jargon", 1)):
         was = before["findings"].get(category, [0] * len(before["weeks"]))[week]
         assert after["findings"][category][week] - was == added
@@ -336,13 +339,13 @@ def test_a_reviewed_case_page_shows_the_lessons_learned(site: Site) -> None:
 def test_insights_count_codes_redeemed_and_time_to_tell_by_week(site: Site) -> None:
     db = site.db
     now = utcnow()
-    week = _insights._week(now)
-    before = _insights.figures(db, now=now)
+    week = cases.week_of(now)
+    before = cases.insight_figures(db, now=now)
     at = before["weeks"].index(week)
     first = cases.issue_code(db, _case(site), percent=10)
     cases.issue_code(db, _case(site), percent=10)
     cases.redeem_code(db, first.code, by="till 3")
-    after = _insights.figures(db, now=now)
+    after = cases.insight_figures(db, now=now)
     assert after["codes"]["redeemed"][at] == before["codes"]["redeemed"][at] + 1
     assert after["codes"]["not_redeemed"][at] == before["codes"]["not_redeemed"][at] + 1
     assert after["codes_redeemed"] == before["codes_redeemed"] + 1

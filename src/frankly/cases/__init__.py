@@ -69,6 +69,7 @@ from frankly.cases._inbound import (
     reject_inbound,
     set_contacts,
 )
+from frankly.cases._insights import insight_figures, week_of
 from frankly.cases._outbox import (
     get_message,
     list_messages,
@@ -171,6 +172,7 @@ __all__ = [
     "get_customer",
     "get_inbound_review",
     "get_message",
+    "insight_figures",
     "issue_code",
     "list_agents",
     "list_cases",
@@ -219,4 +221,5 @@ __all__ = [
     "update_case",
     "uploads_version",
     "verify_trail",
+    "week_of",
 ]

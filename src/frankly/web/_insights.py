@@ -1,156 +1,19 @@
-"""Insights for managers: how fast we tell, how often we are chased, promises kept, and
-what the checker finds — per kind, per agent, per week, as server-drawn SVG charts.
-
-These are read-only summaries of the register (no writes, no rules).
-"""
+"""The Insights page: the figures ``cases.insight_figures`` computes, drawn as server-side
+SVG charts for managers."""
 
 from __future__ import annotations
 
-import datetime as dt
-import statistics
-from collections import Counter, defaultdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from frankly import cases
-from frankly.store import Agent, Database, utcnow
-from frankly.web import _i18n, _services, charts
+from frankly.store import Agent
+from frankly.web import _i18n, charts
 from frankly.web._session import render, require_manager
 
 router = APIRouter(include_in_schema=False)
-# Messages sent before their checker figures were kept are checked at most this many at a
-# time (then kept), so a page load never re-checks what it checked before.
-LAZY_CHECKS = 100
-
-
-def _week(value: dt.datetime) -> str:
-    year, week, _ = value.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def _weeks(now: dt.datetime, count: int) -> list[str]:
-    return [_week(now - dt.timedelta(weeks=count - 1 - i)) for i in range(count)]
-
-
-def figures(db: Database, *, weeks: int = 8, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The numbers behind the Insights page (also useful for tests and the API)."""
-    now = now or utcnow()
-    since = now - dt.timedelta(weeks=weeks)
-    activity = cases.activity_since(db, since)
-    all_cases, agents, emails = activity.cases, activity.agent_names, activity.agent_names_by_email
-    commitments, sent, codes = activity.commitments, activity.sent, activity.codes
-    tell_by_kind: dict[str, list[float]] = defaultdict(list)
-    tell_by_agent: dict[str, list[float]] = defaultdict(list)
-    tell_by_week: dict[str, list[float]] = defaultdict(list)
-    resolve_by_kind: dict[str, list[float]] = defaultdict(list)
-    chased: Counter[str] = Counter()
-    total: Counter[str] = Counter()
-    for case in all_cases:
-        total[case.kind] += 1
-        if case.chased_at is not None:
-            chased[case.kind] += 1
-        if case.notified_at is not None:
-            hours = (case.notified_at - case.known_at).total_seconds() / 3600
-            tell_by_kind[case.kind].append(max(0.0, hours))
-            owner = agents.get(case.owner_id or 0, "—")
-            tell_by_agent[owner].append(max(0.0, hours))
-            tell_by_week[_week(case.known_at)].append(max(0.0, hours))
-        if case.resolved_at is not None:
-            days = (case.resolved_at - case.known_at).total_seconds() / 86400
-            resolve_by_kind[case.kind].append(max(0.0, days))
-    labels = _weeks(now, weeks)
-    kept = Counter(_week(c.due_at) for c in commitments if c.status == "kept")
-    missed = Counter(_week(c.due_at) for c in commitments if c.status == "missed")
-    follow_ups = Counter(
-        _week(sent_at)
-        for _id, sent_at, _author, _kind, stage in sent
-        if sent_at and (stage or "").startswith("follow")
-    )
-    # Codes redeemed count in the week they were used; the rest in the week they were issued.
-    redeemed = Counter(_week(used) for _issued, used in codes if used is not None)
-    unused = Counter(_week(issued) for issued, used in codes if used is None and issued)
-    stored = stored_findings(db, [row[0] for row in sent], check_missing=True)
-    findings: dict[str, Counter[str]] = defaultdict(Counter)
-    per_kind: dict[str, list[int]] = defaultdict(list)
-    per_agent: dict[str, list[int]] = defaultdict(list)
-    for message_id, sent_at, author, kind, _stage in sent:
-        figures_ = stored.get(message_id)
-        if figures_ is None:
-            continue
-        for category, count in (figures_.get("categories") or {}).items():
-            findings[str(category)][_week(sent_at or now)] += int(count)
-        total_found = int(figures_.get("total") or 0)
-        per_kind[kind].append(total_found)
-        per_agent[emails.get(author or "", author or "—")].append(total_found)
-
-    def median(values: dict[str, list[float]]) -> dict[str, float]:
-        return {k: round(statistics.median(v), 1) for k, v in sorted(values.items()) if v}
-
-    return {
-        "weeks": labels,
-        "tell_hours_by_kind": median(tell_by_kind),
-        "tell_hours_by_agent": median(tell_by_agent),
-        "resolve_days_by_kind": median(resolve_by_kind),
-        "chased_share_by_kind": {
-            k: round(100 * chased[k] / total[k], 1) for k in sorted(total) if total[k]
-        },
-        "chased_share": round(100 * sum(chased.values()) / max(1, sum(total.values())), 1),
-        "cases": sum(total.values()),
-        "commitments": {
-            "kept": [kept[w] for w in labels],
-            "missed": [missed[w] for w in labels],
-        },
-        "follow_ups": [follow_ups[w] for w in labels],
-        "tell_hours_by_week": [
-            round(statistics.median(tell_by_week[w]), 1) if tell_by_week[w] else 0.0 for w in labels
-        ],
-        "codes": {
-            "redeemed": [redeemed[w] for w in labels],
-            "not_redeemed": [unused[w] for w in labels],
-        },
-        "codes_redeemed": sum(redeemed[w] for w in labels),
-        "findings": {cat: [c[w] for w in labels] for cat, c in sorted(findings.items())},
-        "findings_per_message_by_kind": _mean(per_kind),
-        "findings_per_message_by_agent": _mean(per_agent),
-        "messages_checked": sum(len(v) for v in per_kind.values()),
-        "messages_sent": len(sent),
-        "checker": True,
-    }
-
-
-def _mean(values: dict[str, list[int]]) -> dict[str, float]:
-    return {k: round(sum(v) / len(v), 1) for k, v in sorted(values.items()) if v}
-
-
-def stored_findings(
-    db: Database, message_ids: list[int], *, check_missing: bool = True
-) -> dict[int, dict[str, Any]]:
-    """The checker figures kept for each message when it was approved.
-
-    A message sent before the figures were kept (or sent by the worker without passing
-    through approval here) is checked once, up to ``LAZY_CHECKS`` per call, and its figures
-    are kept, so no message is checked on every page load.
-    """
-    stored = cases.checked_figures(db, message_ids)
-    if not check_missing:
-        return stored
-    missing = [i for i in message_ids if i not in stored][:LAZY_CHECKS]
-    for message_id in missing:
-        message = cases.get_message(db, message_id)
-        report = _services.check_text(message.body, lang=message.language)
-        if report is None:
-            continue
-        event = cases.record_check(
-            db,
-            message_id,
-            report.get("findings", []),
-            score=report.get("score"),
-            author="insights",
-        )
-        stored[message_id] = dict(event.payload)
-    return stored
 
 
 @router.get("/insights")
@@ -159,7 +22,7 @@ def insights(
     me: Annotated[Agent, Depends(require_manager)],
     weeks: Annotated[int, Query(ge=1, le=52)] = 8,
 ) -> Response:
-    data = figures(request.app.state.db, weeks=weeks)
+    data = cases.insight_figures(request.app.state.db, weeks=weeks)
     t = _i18n.translator(me.language)
     weeks_shown = [w.split("-")[-1] for w in data["weeks"]]
     drawn = {
