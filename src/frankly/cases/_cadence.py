@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from frankly.cases import validate as v
 from frankly.cases._access import Actor, check
 from frankly.cases._cases import CaseView, _case, make_message_id
+from frankly.cases._commitments import propose
 from frankly.cases._gate import CheckerUnavailable, approve_in, stage_type
 from frankly.cases._playbooks import session_library
 from frankly.cases._timeline import record
@@ -742,15 +743,7 @@ def compose_into(
         "stage": used_stage,
     }
     if next_at is not None:
-        commitment = Commitment(
-            case_id=case.id,
-            message_id=message.id,
-            due_at=next_at,
-            status="proposed",
-            created_at=now,
-        )
-        session.add(commitment)
-        session.flush()
+        commitment = propose(session, case.id, message, next_at, now)
         payload["next_update_at"] = next_at.isoformat()
         payload["commitment_id"] = commitment.id
     record(session, case, "message_drafted", author, payload, at=now)

@@ -33,6 +33,46 @@ from frankly.store.models import Case, Commitment, Message, utcnow
 COPY_WINDOW = dt.timedelta(hours=2)
 
 
+def proposed_row(
+    case_id: int, message_id: int, due_at: dt.datetime, at: dt.datetime, description: str | None
+) -> dict[str, object]:
+    """The row of a proposed commitment: the next update a message names, before it is sent.
+
+    The one definition: ``propose`` adds it for one message, ``cases.bulk`` inserts many.
+    """
+    return {
+        "case_id": case_id,
+        "message_id": message_id,
+        "due_at": due_at,
+        "description": description,
+        "status": "proposed",
+        "created_at": at,
+    }
+
+
+def propose(
+    session: Session,
+    case_id: int,
+    message: Message,
+    due_at: dt.datetime,
+    at: dt.datetime,
+    description: str | None = None,
+) -> Commitment:
+    """The message's proposed commitment, due at ``due_at``: added, or moved if it exists."""
+    proposed = session.scalar(
+        select(Commitment).where(
+            Commitment.message_id == message.id, Commitment.status == "proposed"
+        )
+    )
+    if proposed is None:
+        proposed = Commitment(**proposed_row(case_id, message.id, due_at, at, description))
+        session.add(proposed)
+    else:
+        proposed.due_at = due_at
+    session.flush()
+    return proposed
+
+
 def promise_update(
     db: Database,
     case_id: int,

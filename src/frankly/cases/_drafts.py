@@ -11,13 +11,14 @@ from sqlalchemy import select
 from frankly.cases import validate as v
 from frankly.cases._access import Actor, check
 from frankly.cases._cases import CaseView, _case, make_message_id
+from frankly.cases._commitments import propose
 from frankly.cases._playbooks import playbook_library
 from frankly.cases._timeline import record
 from frankly.compose import draft
 from frankly.errors import InvalidInput
 from frankly.playbooks import Library
 from frankly.store import Database
-from frankly.store.models import Agent, Commitment, Customer, Event, Message, utcnow
+from frankly.store.models import Agent, Customer, Event, Message, utcnow
 
 # The composer's channels and the register's: a call script is kept as a phone message.
 _MESSAGE_CHANNEL = {"email": "email", "sms": "sms", "call": "phone"}
@@ -89,16 +90,14 @@ def save_draft(
         session.add(message)
         session.flush()
         message.message_id = make_message_id(message.id, case.id)
-        commitment = Commitment(
-            case_id=case.id,
-            message_id=message.id,
-            due_at=composed.next_update_at,
-            description=f"Next update by {composed.next_update_text}",
-            status="proposed",
-            created_at=now,
+        commitment = propose(
+            session,
+            case.id,
+            message,
+            composed.next_update_at,
+            now,
+            f"Next update by {composed.next_update_text}",
         )
-        session.add(commitment)
-        session.flush()
         record(
             session,
             case,

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from frankly.cases._access import Actor, check
 from frankly.cases._cases import _case, make_message_id
-from frankly.cases._commitments import after_sent
+from frankly.cases._commitments import after_sent, propose
 from frankly.cases._timeline import record
 from frankly.errors import Conflict, InvalidInput, NotFound
 from frankly.store import Database
 from frankly.store.cadence_models import OutboxJob
-from frankly.store.models import Case, Commitment, Customer, Message, utcnow
+from frankly.store.models import Case, Customer, Message, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -241,23 +241,7 @@ def _enqueue(session: Session, message: Message, now: dt.datetime) -> OutboxJob:
 
 def _propose(session: Session, case: Case, message: Message, now: dt.datetime) -> None:
     assert message.next_update_at is not None
-    proposed = session.scalar(
-        select(Commitment).where(
-            Commitment.message_id == message.id, Commitment.status == "proposed"
-        )
-    )
-    if proposed is None:
-        session.add(
-            Commitment(
-                case_id=case.id,
-                message_id=message.id,
-                due_at=message.next_update_at,
-                status="proposed",
-                created_at=now,
-            )
-        )
-    else:
-        proposed.due_at = message.next_update_at
+    propose(session, case.id, message, message.next_update_at, now)
 
 
 def _address(message: Message, customer: Customer) -> None:

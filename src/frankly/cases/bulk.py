@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
+from frankly.cases._commitments import proposed_row
 from frankly.cases._gate import check_bulk
 from frankly.cases._timeline import EVENT_KINDS, REBUILT_FIELDS, chain_rows, message_seal
 from frankly.store.cadence_models import OutboxJob
@@ -191,14 +192,7 @@ def queue_notices(
             session.execute(
                 insert(Commitment),
                 [
-                    {
-                        "case_id": n.case_id,
-                        "message_id": mid,
-                        "due_at": next_update_at,
-                        "description": promise or "Next update",
-                        "status": "proposed",
-                        "created_at": now,
-                    }
+                    proposed_row(n.case_id, mid, next_update_at, now, promise or "Next update")
                     for n, mid in zip(batch, ids, strict=True)
                 ],
             )
