@@ -4,6 +4,7 @@ import frankly.store.cadence_models  # noqa: F401  (registers the cadence tables
 from frankly.store import (
     inbound_models,  # noqa: F401  (the inbound review queue)
     playbook_models,  # noqa: F401  (uploaded playbooks and their changes)
+    practice_models,  # noqa: F401  (practice sessions, apart from the register)
     web_models,  # noqa: F401  (the web tables)
 )
 from frankly.store import incident_models as incident_models  # the incident tables
