@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "playbooks",
     "trail",
     "triage",
+    "practice",
     "users",
 )
 

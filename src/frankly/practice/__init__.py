@@ -13,7 +13,15 @@ outbox, so nothing from practice can reach a real customer.
 
 from __future__ import annotations
 
-from frankly.practice._customer import CustomerState, Reaction, Signal, begin, read_turn, respond
+from frankly.practice._customer import (
+    SIGNAL_LABELS,
+    CustomerState,
+    Reaction,
+    Signal,
+    begin,
+    read_turn,
+    respond,
+)
 from frankly.practice._rubric import MEDALS, RATINGS, Evidence, Item, Score, score
 from frankly.practice._scenarios import (
     REACTIONS,
@@ -25,6 +33,7 @@ from frankly.practice._scenarios import (
 )
 from frankly.practice._sessions import (
     PRACTICE_NAMES,
+    NotYours,
     PracticeView,
     Progress,
     end_session,
@@ -43,9 +52,11 @@ __all__ = [
     "PRACTICE_NAMES",
     "RATINGS",
     "REACTIONS",
+    "SIGNAL_LABELS",
     "CustomerState",
     "Evidence",
     "Item",
+    "NotYours",
     "PracticeView",
     "Progress",
     "Question",

@@ -28,9 +28,11 @@ from frankly import packs
 from frankly.check import check
 from frankly.compose.promises import read_promise
 from frankly.errors import InvalidInput
+from frankly.practice._scenarios import FIELD as FIELD_PATTERN
 from frankly.practice._scenarios import Scenario, fill
 
 MAX_TURN_CHARS = 5000
+_QUOTED = re.compile(r"“(.+?)”|«(.+?)»|\"(.+?)\"")
 # Structure parts the checker reports missing, and the positive signal each one's absence is.
 _PARTS = {
     "missing-admission": "admission",
@@ -38,6 +40,29 @@ _PARTS = {
     "missing-why": "cause",
     "missing-action": "action",
     "missing-contact": "contact",
+}
+# What each signal is called on screen (English; the interface pack translates them).
+SIGNAL_LABELS = {
+    "admission": "owned the mistake",
+    "what": "said what happened",
+    "cause": "gave the cause",
+    "action": "said what we are doing",
+    "options": "offered choices",
+    "dated-update": "named the next update",
+    "contact": "gave a direct contact",
+    "blame": "blamed someone",
+    "doublespeak": "corporate words",
+    "evasive-passive": "hid who did it",
+    "minimizing": "played it down",
+    "hedging": "hedged",
+    "vague-promise": "a promise with no date",
+    "over-apology": "apologised too much",
+    "shouting": "shouting",
+    "mirroring": "repeated their insult",
+    "unanswered": "left a question unanswered",
+    "moved-promise": "moved a promised time",
+    "weak-offer": "a weak offer",
+    "defensive": "sounded defensive",
 }
 _NEGATIVE_CATEGORIES = {
     "blame",
@@ -201,34 +226,52 @@ def read_turn(
         if f.category in _NEGATIVE_CATEGORIES:
             found.append(Signal(f.category, f.text, f.message))
         elif f.category == "unanswered-question":
-            found.append(Signal("unanswered", f.text, f.message))
+            # The finding is about the whole reply; the question is quoted in its message.
+            quoted = _QUOTED.search(f.message)
+            asked = next((g for g in quoted.groups() if g), "") if quoted else f.text
+            found.append(Signal("unanswered", asked, f.message))
     positives: list[Signal] = []
     for category, name in _PARTS.items():
         if category not in missing:
-            positives.append(Signal(name, "", name))
+            positives.append(Signal(name, "", SIGNAL_LABELS[name]))
     if "missing-options" not in {f.category for f in options.findings}:
-        positives.append(Signal("options", "", "options"))
+        positives.append(Signal("options", "", SIGNAL_LABELS["options"]))
     defensive = defensive_words(lang)
     hit = defensive.search(text) if defensive else None
     if hit:
-        found.append(Signal("defensive", hit.group(0), "defensive or dismissive words"))
+        found.append(Signal("defensive", hit.group(0), SIGNAL_LABELS["defensive"]))
     lowered = text.lower()
     weak = [w for w in scenario.weak_offers if w in lowered]
     if weak and "options" not in {s.name for s in positives}:
-        found.append(Signal("weak-offer", weak[0], "a weak offer"))
+        found.append(Signal("weak-offer", weak[0], SIGNAL_LABELS["weak-offer"]))
     promise = read_promise(text, lang, now=now)
     if promise is not None and promise.at is not None and not promise.past:
         earlier = [dt.datetime.fromisoformat(p) for p in state.promises]
         if earlier and promise.at > max(earlier) + dt.timedelta(minutes=1):
-            found.append(Signal("moved-promise", promise.text, "the promised time moved later"))
-        positives.append(Signal("dated-update", promise.text, "a dated next update"))
+            found.append(Signal("moved-promise", promise.text, SIGNAL_LABELS["moved-promise"]))
+        positives.append(Signal("dated-update", promise.text, SIGNAL_LABELS["dated-update"]))
     elif promise is not None and promise.vague and "vague-promise" not in missing:
-        found.append(Signal("vague-promise", promise.text, "a promise with no date"))
+        found.append(Signal("vague-promise", promise.text, SIGNAL_LABELS["vague-promise"]))
+    # A follow-up question is answered by what its scenario says answers it (options answer
+    # "what will you do about it?"), even when the reply shares none of its words.
+    present = {p.name for p in positives}
+    answered = {text for q in scenario.questions if present & set(q.answered_by) for text in q.asks}
+    found = [
+        s
+        for s in found
+        if not (s.name == "unanswered" and any(_same_question(s.words, a) for a in answered))
+    ]
     # A part counts once in a conversation; a new dated update counts each time it is new.
     for signal in positives:
         if signal.name == "dated-update" or signal.name not in state.covered:
             found.append(signal)
     return tuple(found)
+
+
+def _same_question(quoted: str, asked: str) -> bool:
+    """Whether the question the checker quotes is ``asked`` (a template, facts filled)."""
+    stem = FIELD_PATTERN.split(asked)[0].strip().lower()[:40]
+    return bool(stem) and stem in quoted.lower()
 
 
 def respond(
@@ -259,7 +302,7 @@ def respond(
     elif calm <= eng.calm_threshold:
         state.anger = max(0, state.anger - 1)
     state.trust = max(0, min(3, state.trust + sum(s.effect.trust for s in signals)))
-    state.patience += sum(s.effect.patience for s in signals) - 1
+    state.patience += sum(s.effect.patience for s in signals)
     state.turn += 1
     for s in signals:
         if not s.negative and s.name not in state.covered:
@@ -273,7 +316,7 @@ def respond(
     if rise == 0 and before == 3 and calm <= eng.calm_threshold:
         direction = "calmer"
     rng = random.Random(f"{state.seed}:{state.turn}")
-    unanswered = [s.words for s in signals if s.name == "unanswered" and s.words]
+    unanswered = [_original(s.words, scenario, state) for s in signals if s.name == "unanswered"]
     state.open_questions = unanswered
     critical = any(s.effect.critical for s in signals)
     reaction, extra = _choose(scenario, state, names, critical, unanswered, direction)
@@ -296,6 +339,16 @@ def respond(
         patience=state.patience,
         ended=state.outcome is not None,
     )
+
+
+def _original(quoted: str, scenario: Scenario, state: CustomerState) -> str:
+    """The customer's own question, as they first asked it: a chase line quotes it again,
+    not the chase ("Forgive me for repeating myself: …") around it."""
+    for q in scenario.questions:
+        for asked in q.asks:
+            if _same_question(quoted, asked):
+                return fill(asked, state.facts)
+    return quoted.rsplit(": ", 1)[-1] if quoted else ""
 
 
 def _choose(
@@ -337,4 +390,13 @@ def _choose(
     return direction, ""
 
 
-__all__ = ["CustomerState", "Reaction", "Signal", "begin", "engine", "read_turn", "respond"]
+__all__ = [
+    "SIGNAL_LABELS",
+    "CustomerState",
+    "Reaction",
+    "Signal",
+    "begin",
+    "engine",
+    "read_turn",
+    "respond",
+]

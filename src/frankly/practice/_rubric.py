@@ -64,6 +64,13 @@ class Score:
         }
 
 
+def _clip(text: str, width: int = 90) -> str:
+    """The start of a turn, as evidence for a part it contains (the checker reports only
+    where parts are missing, not where they are)."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 def _evidence(turns: Sequence[Sequence[Signal]], names: set[str]) -> list[Evidence]:
     return [
         Evidence(n, s.words, s.note)
@@ -84,7 +91,7 @@ def score(
         for n, signals in enumerate(turns, start=1):
             if any(s.name == name for s in signals):
                 first = next(s for s in signals if s.name == name)
-                words = first.words or turn_texts[n - 1][:160]
+                words = first.words or _clip(turn_texts[n - 1])
                 return [Evidence(n, words, first.note)]
         return []
 
@@ -127,10 +134,11 @@ def score(
         add("P8", "poor", blame, critical=True)
     else:
         add("P8", "good" if "admission" in seen else "fair", quote("admission"), critical=True)
-    # P10: stay calm: no mirrored insult, no shouting.
-    heat = _evidence(turns, {"mirroring", "shouting"})
+    # P10: stay calm: no mirrored insult, no shouting, no arguing back.
+    heat = _evidence(turns, {"mirroring", "shouting", "defensive"})
     mirrored = bool(_evidence(turns, {"mirroring"}))
-    add("P10", "poor" if mirrored else "fair" if heat else "good", heat, critical=mirrored)
+    rating = "poor" if mirrored or len(heat) > 1 else "fair" if heat else "good"
+    add("P10", rating, heat, critical=mirrored)
     # P11: choices, when the case has them.
     if options_expected:
         weak = _evidence(turns, {"weak-offer"})

@@ -24,7 +24,7 @@ from frankly import packs
 from frankly.errors import InvalidInput
 
 REACTIONS = ("angrier", "same", "calmer", "chase", "refuse", "manager", "walk_away", "accept")
-_FIELD = re.compile(r"\{(\w+)\}")
+FIELD = re.compile(r"\{(\w+)\}")
 
 
 def _data_dir() -> Path:
@@ -55,6 +55,7 @@ class Question:
 
     id: str
     asks: tuple[str, ...]
+    answered_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,7 @@ class Scenario:
 
 def fill(template: str, facts: dict[str, str]) -> str:
     """``template`` with ``{fact}`` replaced; a fact it lacks stays visible as the name."""
-    return _FIELD.sub(lambda m: facts.get(m.group(1), m.group(1).replace("_", " ")), template)
+    return FIELD.sub(lambda m: facts.get(m.group(1), m.group(1).replace("_", " ")), template)
 
 
 def _load_yaml(path: Path) -> Any:
@@ -158,7 +159,10 @@ def read_scenario(path: Path, lang: str, lines: dict[str, dict[str, tuple[str, .
             voice=spec["voice"],
             openings=tuple(spec["openings"]),
         )
-    questions = tuple(Question(q["id"], tuple(q["asks"])) for q in data.get("questions", []))
+    questions = tuple(
+        Question(q["id"], tuple(q["asks"]), tuple(q.get("answered_by", [])))
+        for q in data.get("questions", [])
+    )
     texts: list[tuple[str, str]] = [("brief", data["brief"])]
     texts += [
         (f"temperaments/{t.name}/openings", o) for t in temperaments.values() for o in t.openings
@@ -171,7 +175,7 @@ def read_scenario(path: Path, lang: str, lines: dict[str, dict[str, tuple[str, .
         for variant in variants
     ]
     for where, text in texts:
-        unknown = [f for f in _FIELD.findall(text) if f not in known]
+        unknown = [f for f in FIELD.findall(text) if f not in known]
         if unknown:
             raise InvalidInput(
                 f"{path}: at {where}: {{{unknown[0]}}} is not a fact of {data['id']}"

@@ -311,16 +311,20 @@ def _progress(trainee: str, rows: list[PracticeSession], language: str | None) -
 
 
 def team_progress(db: Database, manager: Agent | None = None) -> list[Progress]:
-    """Every trainee's progress (a manager sees the agents who report to them, and
-    themselves; an admin or no manager given: everyone who has practised)."""
+    """Every trainee's progress: a manager sees the agents who report to them and
+    themselves (everyone when nobody reports to them); an admin, or no manager given,
+    everyone who has practised."""
     with db.transaction() as session:
         rows = list(session.scalars(select(PracticeSession).order_by(PracticeSession.id)))
         team: set[str] | None = None
         if manager is not None and manager.role != "admin":
-            team = {manager.email} | {
+            reports = {
                 a.email
                 for a in session.scalars(select(Agent).where(Agent.manager_id == manager.id))
             }
+            # A manager with no one recorded as reporting to them (a small business) sees
+            # everyone, as they see every case.
+            team = ({manager.email} | reports) if reports else None
         by_trainee: dict[str, list[PracticeSession]] = defaultdict(list)
         for r in rows:
             if team is None or r.trainee in team:

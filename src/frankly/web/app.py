@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from frankly.errors import FranklyError
 from frankly.store import Agent, Database
-from frankly.web import _account, _api, _case, _insights, _pages, _playbooks, _review
+from frankly.web import _account, _api, _case, _insights, _pages, _playbooks, _practice, _review
 from frankly.web import incidents as incidents_web
 from frankly.web._session import CsrfFailed, SignInRequired, login_url, render, require_agent
 
@@ -86,6 +86,7 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(_api.router)
     app.include_router(_review.router)
     app.include_router(_review.api_router)
+    app.include_router(_practice.router)
     # Incidents: the public status pages (no sign-in) and the managers' pages.
     app.include_router(incidents_web.router)
     app.include_router(incidents_web.manager_router)
