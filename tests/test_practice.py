@@ -296,7 +296,7 @@ def test_a_trainee_runs_a_scenario_to_its_end_in_the_cli(use_sqlite_db: Database
 # --- the Practice page -------------------------------------------------------------------
 
 
-def test_the_practice_page_runs_a_session_for_its_trainee_only(site: Site) -> None:
+def test_the_practice_page_runs_a_session_for_its_trainee_only(site: Site) -> None:  # noqa: F811
     lucia = site.signed_in("lucia@northwind.example")
     home = lucia.get("/practice")
     assert home.status_code == 200 and "Práctica" in home.text  # her interface is Spanish
