@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 LINTED := src tests scripts benchmarks
 
-.PHONY: run test venv system-deps lint format docs bench-check bench-start bench-triage bench-incident bench-web eval-triage train-triage clean
+.PHONY: run test venv system-deps lint format docs bench-check bench-start bench-triage bench-incident bench-web bench-practice eval-triage eval-practice train-triage clean
 
 $(STAMP): pyproject.toml constraints.txt setup.py src/frankly/_speedups.c
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -54,6 +54,13 @@ bench-triage: venv
 
 bench-incident: venv
 	$(PY) benchmarks/incident_bench.py
+
+# Practice: ms per simulated customer turn (target < 50 ms), and the realism agreement
+bench-practice: venv
+	$(PY) benchmarks/practice_bench.py
+
+eval-practice: venv
+	$(PY) scripts/eval_practice.py
 
 bench-web: venv
 	@FRANKLY_BROWSER_TESTS=0 bash scripts/system-deps.sh

@@ -394,3 +394,54 @@ def test_pages_for_the_readme(page: Any, server: Server) -> None:
     shot(page, server, "playbooks")
     page.goto(server.url + "/playbooks/late_delivery?lang=es")
     assert page.locator("h1").inner_text()
+
+
+PRACTICE_TURNS = {
+    "en": [
+        "I'm sorry, this is our mistake: our warehouse loaded your pallet on the wrong lorry. "
+        "Your order arrives on Friday before noon. I'll call you on Thursday at 10:00 to "
+        "confirm the slot; my direct line is 020 7946 0000.",
+        "You can choose: we send 20 chairs by express tomorrow at our cost, or we take £250 "
+        "off the invoice. Either way we pay for it.",
+        "I'll call you on Thursday at 10:00 as promised, with the delivery slot.",
+    ],
+    "es": [
+        "Lo siento, ha sido error nuestro: el almacén cargó su palé en el camión equivocado. "
+        "El pedido le llega el viernes antes de las 12:00. Le llamo el jueves a las 10:00 "
+        "para confirmarle la franja; mi teléfono directo es el 910 000 111.",
+        "Puede elegir: le mandamos mañana 20 sillas por urgente a nuestra costa, o le "
+        "descontamos 250 € de la factura. Lo pagamos nosotros en los dos casos.",
+        "Le llamo el jueves a las 10:00, como le prometí, con la franja de entrega.",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("email", "lang"), [("james@northwind.example", "en"), ("lucia@northwind.example", "es")]
+)
+def test_a_trainee_practises_a_scenario_to_its_end(
+    page: Any, server: Server, email: str, lang: str
+) -> None:
+    sign_in(page, server, email)
+    page.click("a[href='/practice']")
+    page.wait_for_url(server.url + "/practice")
+    page.select_option("#scenario", f"{lang}/late_delivery")
+    page.select_option("select[name=temperament]", "polite_fury")
+    page.click("#practice-start button.primary")
+    page.wait_for_url(re.compile(r".*/practice/\d+$"))
+    assert page.locator(".turn.customer").count() == 1
+    for text in PRACTICE_TURNS[lang]:
+        if page.locator("#turn-form").count() == 0:
+            break
+        page.fill("#turn", text)
+        page.click("#send-turn")
+        page.wait_for_load_state()
+    if page.locator("#rubric").count() == 0:  # the customer wants more: stop and score
+        page.click("form[action$='/end'] button")
+        page.wait_for_load_state()
+    rubric = page.locator("#rubric")
+    assert rubric.count() == 1
+    assert re.search(r"\d+/100", rubric.inner_text())
+    assert page.locator(".turn.trainee").count() >= 2
+    assert page.locator(".signal.good").count() > 0  # what the customer noticed, annotated
+    shot(page, server, f"practice-{lang}")

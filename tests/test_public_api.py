@@ -30,6 +30,12 @@ SNAPSHOT = {
         list_tokens password_problem revoke_token secret_key secret_path session_agent
         set_language set_password start_session token_allows token_grant verify_password
     """,
+    "frankly.practice": """
+        MEDALS PRACTICE_NAMES RATINGS REACTIONS SIGNAL_LABELS CustomerState Evidence Item
+        NotYours PracticeView Progress Question Reaction Scenario Score Signal Temperament begin
+        end_session get_session list_sessions load_scenarios progress rate read_turn respond
+        scenario score start_session take_turn team_progress validate_paths
+    """,
     "frankly.cadence": """
         ROW_KINDS CadenceSettings CadenceTextInvalid ImportReport Promise Row RunReport TodayPage
         find_promise headline import_milestones load_demo_cadence parse_when run_due
