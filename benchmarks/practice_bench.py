@@ -38,9 +38,8 @@ def main() -> None:
     respond(first, begin(first, next(iter(first.temperaments)), 1), TURNS["en"][0], now=NOW)
     spanish = scenarios["es/late_delivery"]  # warm the other language too
     respond(spanish, begin(spanish, "polite_fury", 1), TURNS["es"][0], now=NOW)
-    print(
-        f"first turns of a process (load English and Spanish rules): {1000 * (time.perf_counter() - start):.0f} ms"
-    )
+    loaded = 1000 * (time.perf_counter() - start)
+    print(f"first turns of a process (load English and Spanish rules): {loaded:.0f} ms")
     times: list[float] = []
     for round_ in range(5):
         for scenario in scenarios.values():
